@@ -1,0 +1,207 @@
+r"""Marchenko–Pastur quantities for ridge regression, computed without catastrophic cancellation.
+
+Source: ``shared/theory/moniri_hassani.md`` §1.2 (standard random-matrix results: Marchenko & Pastur 1967;
+Dobriban & Wager 2018, arXiv 1507.03003; Hastie, Montanari, Rosset & Tibshirani 2022, arXiv 1903.08560).
+Provenance: DERIVED (standard).
+
+Conventions (spec README): ``gamma = d / n``, sample covariance ``Sigma_hat = X^T X / n`` for an ``n x d``
+matrix with i.i.d. N(0, 1) entries, ridge ``lam > 0`` with the 1/n loss normalisation. In the proportional
+limit the spectrum of ``Sigma_hat`` follows the Marchenko–Pastur law ``mu_MP(gamma)``.
+
+Quantities (all limits of normalised traces, ``tr_d = tr / d``):
+
+* ``m(-lam)  = int dmu/(x+lam)      = lim tr_d (Sigma_hat + lam)^{-1}``  (Stieltjes transform at ``-lam``)
+* ``m'(-lam) = int dmu/(x+lam)^2    = -d m(-lam) / d lam``
+* ``kappa``: positive root of ``kappa^2 + (1-gamma-lam) kappa - lam = 0``, i.e. ``lam = kappa (1 - gamma/(1+kappa))``
+* ``tau1 = lim tr_d Sigma_hat (Sigma_hat+lam)^{-1} = 1/(1+kappa)``
+* ``tau2 = lim tr_d Sigma_hat^2 (Sigma_hat+lam)^{-2}``
+* ``v    = lim tr_d Sigma_hat (Sigma_hat+lam)^{-2}``, ``c = gamma v``.
+
+Numerical method. Writing ``u = 1 + kappa``, the quadratic gives the two identities
+
+    u - gamma   = lam u / kappa                              (A)
+    u^2 - gamma = u (u - gamma) + gamma (u - 1) = lam u^2 / kappa + gamma kappa   (B)
+
+whose right-hand sides are sums of positive terms. Every quantity is then a ratio of positive terms:
+
+    m   = kappa / (lam u)          (= 1/(u - gamma))
+    m'  = m^2 u^2 / D              with D = u^2 - gamma from (B)
+    v   = 1 / D,   c = gamma / D
+    tau1 = 1/u,  1 - tau1 = kappa/u
+    tau2 = (1 + c kappa^2) / u^2
+
+and ``kappa`` itself is taken from the root formula that avoids subtracting nearly equal numbers
+(``2 lam / (b + sqrt(b^2 + 4 lam))`` when ``b = 1 - gamma - lam >= 0``). The result is accurate to a few ulps
+for ``lam`` in [1e-10, 1e10] and ``gamma`` in [1e-4, 1e4], including ``gamma = 1`` and ``lam -> 0``, where the
+textbook expression for ``m`` is 0/0. ``tests/test_rmt.py`` checks this against the mpmath twins of
+``theory/mpref.py``, which use the textbook formulas at 80 significant digits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validate import as_output, check_gamma, check_lam
+
+__all__ = [
+    "MPQuantities",
+    "mp_quantities",
+    "kappa",
+    "stieltjes",
+    "stieltjes_deriv",
+    "tau1",
+    "tau2",
+    "v_trace",
+    "c_factor",
+    "mp_edges",
+    "mp_integral",
+]
+
+
+@dataclass(frozen=True)
+class MPQuantities:
+    """All Marchenko–Pastur ridge quantities at ``(lam, gamma)`` (arrays broadcast together)."""
+
+    lam: np.ndarray
+    gamma: np.ndarray
+    kappa: np.ndarray
+    u: np.ndarray  #: 1 + kappa
+    u_minus_gamma: np.ndarray  #: u - gamma = lam u / kappa
+    D: np.ndarray  #: u^2 - gamma = lam u^2/kappa + gamma kappa
+
+    @property
+    def m(self):
+        return self.kappa / (self.lam * self.u)
+
+    @property
+    def m_deriv(self):
+        m = self.m
+        return m * m * self.u * self.u / self.D
+
+    @property
+    def tau1(self):
+        return 1.0 / self.u
+
+    @property
+    def one_minus_tau1(self):
+        return self.kappa / self.u
+
+    @property
+    def v(self):
+        return 1.0 / self.D
+
+    @property
+    def c(self):
+        return self.gamma / self.D
+
+    @property
+    def tau2(self):
+        return (1.0 + self.c * self.kappa**2) / self.u**2
+
+
+def _kappa_raw(lam: np.ndarray, gamma: np.ndarray) -> np.ndarray:
+    b = 1.0 - gamma - lam
+    disc = np.sqrt(b * b + 4.0 * lam)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k_pos = 2.0 * lam / (disc + b)  # stable when b >= 0
+    k_neg = 0.5 * (disc - b)  # stable when b < 0
+    return np.where(b >= 0.0, k_pos, k_neg)
+
+
+def mp_quantities(lam, gamma, *, _checked: bool = False) -> MPQuantities:
+    """Compute :class:`MPQuantities` at ``lam`` in [1e-10, 1e10], ``gamma`` in [1e-4, 1e4] (broadcast)."""
+    if not _checked:
+        lam = check_lam("lam", lam)
+        gamma = check_gamma("gamma", gamma)
+    lam, gamma = np.broadcast_arrays(np.asarray(lam, float), np.asarray(gamma, float))
+    k = _kappa_raw(lam, gamma)
+    u = 1.0 + k
+    umg = lam * u / k
+    D = umg * u + gamma * k
+    return MPQuantities(lam=lam, gamma=gamma, kappa=k, u=u, u_minus_gamma=umg, D=D)
+
+
+def kappa(lam, gamma):
+    r"""Effective regularisation ``kappa(lam, gamma)``: positive root of ``k^2 + (1-gamma-lam) k - lam = 0``.
+
+    Spec: moniri_hassani.md §1.2. Limits: ``kappa -> max(0, gamma - 1)`` as ``lam -> 0`` (``~sqrt(lam)`` at
+    ``gamma = 1``); ``kappa ~ lam`` as ``lam -> inf`` or ``gamma -> 0``.
+    """
+    return as_output(mp_quantities(lam, gamma).kappa)
+
+
+def stieltjes(lam, gamma):
+    r"""Marchenko–Pastur Stieltjes transform ``m(-lam; gamma) = int dmu_MP(x) / (x + lam)``.
+
+    Positive root of ``gamma lam m^2 + (1 - gamma + lam) m - 1 = 0`` (spec §1.2), computed as
+    ``kappa / (lam (1 + kappa))``. Includes the atom of mass ``1 - 1/gamma`` at 0 when ``gamma > 1``.
+    """
+    return as_output(mp_quantities(lam, gamma).m)
+
+
+def stieltjes_deriv(lam, gamma):
+    r"""``m'(-lam) = int dmu_MP(x) / (x + lam)^2 = -d m(-lam)/d lam`` (spec §1.2), computed as ``m^2 u^2 / (u^2 - gamma)``."""
+    return as_output(mp_quantities(lam, gamma).m_deriv)
+
+
+def tau1(lam, gamma):
+    r"""``tau1 = lim tr_d[Sigma_hat (Sigma_hat + lam)^{-1}] = 1 - lam m = 1/(1 + kappa)`` (spec §1.2)."""
+    return as_output(mp_quantities(lam, gamma).tau1)
+
+
+def tau2(lam, gamma):
+    r"""``tau2 = lim tr_d[Sigma_hat^2 (Sigma_hat + lam)^{-2}] = 1 - 2 lam m + lam^2 m' = p^2 + c (1-p)^2`` (spec §1.2)."""
+    return as_output(mp_quantities(lam, gamma).tau2)
+
+
+def v_trace(lam, gamma):
+    r"""``v = lim tr_d[Sigma_hat (Sigma_hat + lam)^{-2}] = m - lam m' = 1/((1+kappa)^2 - gamma)`` (spec §1.2)."""
+    return as_output(mp_quantities(lam, gamma).v)
+
+
+def c_factor(lam, gamma):
+    r"""``c = gamma p^2 / (1 - gamma p^2) = gamma v`` with ``p = 1/(1+kappa)`` (spec §1.2)."""
+    return as_output(mp_quantities(lam, gamma).c)
+
+
+def mp_edges(gamma: float) -> tuple[float, float]:
+    """Support ``[a, b] = [(1 - sqrt(gamma))^2, (1 + sqrt(gamma))^2]`` of the continuous part of ``mu_MP``."""
+    g = float(check_gamma("gamma", gamma))
+    s = np.sqrt(g)
+    return (1.0 - s) ** 2, (1.0 + s) ** 2
+
+
+def mp_integral(f, gamma: float, *, n_nodes: int = 0) -> float:
+    r"""``int f(x) dmu_MP(x; gamma)`` for a function smooth on the support (vectorised ``f``).
+
+    The continuous part has density ``sqrt((b-x)(x-a)) / (2 pi gamma x)`` on ``[a, b]``; for ``gamma > 1`` the
+    atom ``(1 - 1/gamma) f(0)`` is added. The substitution ``x = (a+b)/2 + (b-a)/2 cos(t)`` turns the integral
+    into ``int_0^pi f(x(t)) h^2 sin^2 t / (2 pi gamma x(t)) dt`` with ``h = (b-a)/2``, whose integrand has no
+    square-root singularity; it is evaluated by adaptive Gauss–Kronrod (``scipy.integrate.quad``) to a
+    relative tolerance of 1e-13. (``n_nodes`` > 0 instead uses a fixed Gauss–Legendre rule, for speed.)
+    """
+    from scipy import integrate
+
+    g = float(check_gamma("gamma", gamma))
+    a, b = mp_edges(g)
+    h = 0.5 * (b - a)
+
+    def integrand(t):
+        # x(t) = a + h (1 + cos t) = a + 2 h cos^2(t/2): a sum of non-negative terms, so no cancellation near
+        # t = pi; and sin^2 t = 4 sin^2(t/2) cos^2(t/2), so the ratio sin^2 t / x stays finite when a = 0
+        # (gamma = 1).
+        ct, st = np.cos(0.5 * t), np.sin(0.5 * t)
+        x = a + 2.0 * h * ct * ct
+        return f(x) * h * h * 4.0 * st * st * ct * ct / (2.0 * np.pi * g * x)
+
+    if n_nodes > 0:
+        nodes, weights = np.polynomial.legendre.leggauss(n_nodes)
+        t = 0.5 * np.pi * (nodes + 1.0)
+        cont = 0.5 * np.pi * float(np.sum(weights * integrand(t)))
+    else:
+        cont, _err = integrate.quad(lambda t: float(integrand(np.asarray(t))), 0.0, np.pi,
+                                    epsabs=0.0, epsrel=1e-13, limit=500)
+    atom = (1.0 - 1.0 / g) * float(f(np.asarray(0.0))) if g > 1.0 else 0.0
+    return cont + atom
