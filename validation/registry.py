@@ -1,0 +1,303 @@
+"""The claims registry: each claim is data a reader can scan (id, statement, setup, provenance, ladder,
+falsifier) plus two functions, ``predict`` (from ``w2s.theory``) and ``simulate`` (from ``w2s.kernels``).
+
+Adding a theorem costs one :class:`Claim`. Researchers certify their own conjectures with the same CLI and
+statistics by writing a Python file that either
+
+* defines ``CLAIMS = [Claim(...), ...]``, or
+* defines module-level ``predict(params)`` and ``simulate(params, d, rng, reps)`` (plus optional ``ID``,
+  ``TITLE``, ``STATEMENT``, ``PARAMS``, ``COMPONENTS``, ``LADDER``, ``FINITE_SIZE``, ``FALSIFIER``),
+
+and passing it to ``w2s certify --claims FILE`` (see :func:`load_claims_file`).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib.util
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+import numpy as np
+
+__all__ = [
+    "Ladder",
+    "Claim",
+    "SharedSimulation",
+    "Registry",
+    "REGISTRY",
+    "register",
+    "load_claims_file",
+    "builtin_registry",
+]
+
+TIERS = ("fast", "full")
+_ID_RE = re.compile(r"^[A-Za-z0-9_.<>=+\-@,]+$")
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """Dimensions ``d`` and replicate counts of a convergence ladder (more replicates at small ``d``)."""
+
+    d: tuple[int, ...]
+    reps: tuple[int, ...]
+
+    def __post_init__(self):
+        if len(self.d) != len(self.reps) or len(self.d) < 2:
+            raise ValueError("a ladder needs >= 2 rungs and one replicate count per rung")
+        if any(int(x) < 1 for x in self.d) or list(self.d) != sorted(set(self.d)):
+            raise ValueError(f"ladder dimensions must be increasing positive integers, got {self.d}")
+        if any(int(r) < 2 for r in self.reps):
+            raise ValueError(f"every rung needs >= 2 replicates, got {self.reps}")
+
+    def to_dict(self) -> dict:
+        return {"d": list(self.d), "reps": list(self.reps)}
+
+
+class SharedSimulation:
+    """One simulator run shared by several claims (common random numbers, simulated once per run).
+
+    ``fn(params, d, rng, reps)`` returns a dict of arrays whose first axis is the replicate. A claim uses it
+    through :meth:`observe`, which selects the claim's components from that dict. Claims sharing a simulation
+    see the very same draws, so differences between their predictions are measured with correlated noise.
+    """
+
+    def __init__(self, name: str, fn: Callable[..., Mapping[str, np.ndarray]], params: Mapping[str, Any]):
+        self.name = name
+        self.fn = fn
+        self.params = dict(params)
+
+    def __call__(self, d: int, rng: np.random.Generator, reps: int) -> Mapping[str, np.ndarray]:
+        return self.fn(self.params, d, rng, reps)
+
+    def observe(self, select: Callable[[Mapping[str, np.ndarray]], np.ndarray]) -> "SharedObservable":
+        return SharedObservable(self, select)
+
+
+@dataclass(frozen=True)
+class SharedObservable:
+    """A claim's view of a :class:`SharedSimulation`; callable like a plain simulator."""
+
+    shared: SharedSimulation
+    select: Callable[[Mapping[str, np.ndarray]], np.ndarray]
+
+    def __call__(self, params, d, rng, reps):  # plain-simulator signature, used when run on its own
+        return self.select(self.shared(d, rng, reps))
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A certifiable statement: a predicted limit and a finite-d simulator that should converge to it.
+
+    ``predict(params) -> float | array(k)``; ``simulate(params, d, rng, reps) -> array(reps,) | array(reps, k)``
+    with one row per independent replicate, drawn only from ``rng``.
+    """
+
+    id: str
+    title: str
+    statement: str
+    source: str  #: paper and spec section
+    provenance: str  #: e.g. "DERIVED under setup (a) of moniri_hassani.md §1.4"
+    params: Mapping[str, Any]
+    predict: Callable[[Mapping[str, Any]], Any]
+    simulate: Callable[..., Any]
+    ladders: Mapping[str, Ladder]
+    components: tuple[str, ...] = ("value",)
+    finite_size: float = 1.0  #: exponent alpha of the leading correction a d^-alpha
+    finite_size_reason: str = ""
+    sign: tuple[bool, ...] | None = None  #: components whose sign must be resolved
+    scale: tuple[float, ...] | None = None  #: resolution scale per component (default |prediction|)
+    falsifier: float = 0.05  #: relative perturbation of the prediction that the run must reject
+    family: str = ""  #: figure/report grouping, e.g. "ridge"
+    setup: str = ""  #: how d maps to n etc.
+
+    def __post_init__(self):
+        if not _ID_RE.match(self.id):
+            raise ValueError(f"claim id {self.id!r} contains characters outside [A-Za-z0-9_.<>=+-@,]")
+        for tier in self.ladders:
+            if tier not in TIERS:
+                raise ValueError(f"claim {self.id}: unknown tier {tier!r} (allowed: {TIERS})")
+        if "fast" not in self.ladders:
+            raise ValueError(f"claim {self.id}: a 'fast' ladder is required")
+        k = len(self.components)
+        for name, val in (("sign", self.sign), ("scale", self.scale)):
+            if val is not None and len(val) != k:
+                raise ValueError(f"claim {self.id}: {name} has {len(val)} entries for {k} components")
+        if self.finite_size <= 0:
+            raise ValueError(f"claim {self.id}: finite_size must be > 0")
+
+    def ladder(self, tier: str) -> Ladder:
+        if tier not in TIERS:
+            raise ValueError(f"tier must be one of {TIERS}, got {tier!r}")
+        return self.ladders.get(tier, self.ladders["fast"])
+
+    def prediction(self, params: Mapping[str, Any] | None = None) -> np.ndarray:
+        """Prediction as a 1-D float array with one entry per component."""
+        p = np.atleast_1d(np.asarray(self.predict(dict(self.params if params is None else params)), float))
+        if p.shape != (len(self.components),):
+            raise ValueError(f"claim {self.id}: predict returned shape {p.shape}, expected ({len(self.components)},)")
+        return p
+
+    @property
+    def sim_key(self) -> str:
+        shared = getattr(self.simulate, "shared", None)
+        return f"shared:{shared.name}" if shared is not None else f"claim:{self.id}"
+
+    def run_simulation(self, d: int, rng: np.random.Generator, reps: int):
+        """Raw simulator output for one block (a dict for shared simulations)."""
+        shared = getattr(self.simulate, "shared", None)
+        if shared is not None:
+            return shared(d, rng, reps)
+        return self.simulate(dict(self.params), d, rng, reps)
+
+    def observe(self, raw) -> np.ndarray:
+        """``(reps, k)`` component samples from raw simulator output."""
+        if getattr(self.simulate, "shared", None) is not None:
+            raw = self.simulate.select(raw)
+        arr = np.asarray(raw, dtype=float)
+        if arr.ndim == 1:
+            arr = arr[:, None]
+        if arr.ndim != 2 or arr.shape[1] != len(self.components):
+            raise ValueError(f"claim {self.id}: simulate returned shape {arr.shape}, expected (reps, {len(self.components)})")
+        return arr
+
+    def describe(self) -> dict:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "statement": self.statement,
+            "source": self.source,
+            "provenance": self.provenance,
+            "setup": self.setup,
+            "params": {k: _jsonable(v) for k, v in self.params.items()},
+            "components": list(self.components),
+            "finite_size": self.finite_size,
+            "finite_size_reason": self.finite_size_reason,
+            "ladders": {t: lad.to_dict() for t, lad in self.ladders.items()},
+            "falsifier": self.falsifier,
+            "sim_key": self.sim_key,
+        }
+
+
+def _jsonable(v):
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    return v
+
+
+@dataclass
+class Registry:
+    """An ordered collection of claims, plus figure makers per family."""
+
+    claims: dict[str, Claim] = field(default_factory=dict)
+    figures: dict[str, list[Callable]] = field(default_factory=dict)
+
+    def add(self, claim: Claim) -> Claim:
+        if claim.id in self.claims:
+            raise ValueError(f"duplicate claim id {claim.id!r}")
+        self.claims[claim.id] = claim
+        return claim
+
+    def add_figure(self, family: str, maker: Callable) -> Callable:
+        self.figures.setdefault(family, []).append(maker)
+        return maker
+
+    def select(self, pattern: str | None = None) -> list[Claim]:
+        """Claims whose id matches ``pattern`` (a glob, or else a substring); all when ``pattern`` is None."""
+        if not pattern:
+            return list(self.claims.values())
+        if any(ch in pattern for ch in "*?["):
+            return [c for c in self.claims.values() if fnmatch.fnmatchcase(c.id, pattern)]
+        return [c for c in self.claims.values() if pattern in c.id]
+
+    def __getitem__(self, claim_id: str) -> Claim:
+        try:
+            return self.claims[claim_id]
+        except KeyError:
+            raise KeyError(f"unknown claim {claim_id!r}; see `w2s list`") from None
+
+    def __iter__(self):
+        return iter(self.claims.values())
+
+    def __len__(self):
+        return len(self.claims)
+
+
+#: The default registry that built-in claim modules and user files add to.
+REGISTRY = Registry()
+
+
+def register(claim: Claim, registry: Registry | None = None) -> Claim:
+    """Add ``claim`` to ``registry`` (default: :data:`REGISTRY`)."""
+    return (registry or REGISTRY).add(claim)
+
+
+_BUILTIN_LOADED = False
+
+
+def builtin_registry() -> Registry:
+    """:data:`REGISTRY` with every built-in claim module imported."""
+    global _BUILTIN_LOADED
+    if not _BUILTIN_LOADED:
+        from . import ridge_claims  # noqa: F401  (registers on import)
+
+        _BUILTIN_LOADED = True
+    return REGISTRY
+
+
+def load_claims_file(path: str | Path, registry: Registry | None = None) -> list[Claim]:
+    """Import a user's claims file and register what it defines (see the module docstring)."""
+    registry = registry or REGISTRY
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"claims file not found: {path}")
+    name = f"w2s_user_claims_{abs(hash(str(path.resolve())))}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ValueError(f"cannot import claims file {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    before = set(registry.claims)
+    spec.loader.exec_module(module)
+    added: list[Claim] = [registry.claims[k] for k in registry.claims if k not in before]
+    if hasattr(module, "CLAIMS"):
+        for c in module.CLAIMS:
+            if c.id not in registry.claims:
+                added.append(registry.add(c))
+    elif not added:
+        if not (hasattr(module, "predict") and hasattr(module, "simulate")):
+            raise ValueError(f"{path} defines neither CLAIMS nor predict() and simulate()")
+        ladder = getattr(module, "LADDER", Ladder((64, 128, 256, 512), (400, 200, 100, 50)))
+        if isinstance(ladder, Mapping):
+            ladders = dict(ladder)
+        else:
+            ladders = {"fast": ladder}
+        claim = Claim(
+            id=getattr(module, "ID", f"user.{path.stem}"),
+            title=getattr(module, "TITLE", path.stem),
+            statement=getattr(module, "STATEMENT", (module.__doc__ or "").strip() or "user conjecture"),
+            source=getattr(module, "SOURCE", str(path)),
+            provenance=getattr(module, "PROVENANCE", "CONJECTURE (user file)"),
+            params=getattr(module, "PARAMS", {}),
+            predict=module.predict,
+            simulate=module.simulate,
+            ladders=ladders,
+            components=tuple(getattr(module, "COMPONENTS", ("value",))),
+            finite_size=float(getattr(module, "FINITE_SIZE", 1.0)),
+            finite_size_reason=getattr(module, "FINITE_SIZE_REASON", ""),
+            falsifier=float(getattr(module, "FALSIFIER", 0.05)),
+            family="user",
+        )
+        added.append(registry.add(claim))
+    return added
+
+
+def iter_ids(claims: Iterable[Claim]) -> list[str]:
+    return [c.id for c in claims]

@@ -1,0 +1,286 @@
+r"""Registered claims for ridge teacher -> ridge student (Moniri & Hassani 2025, arXiv 2505.18346, Part (a)).
+
+Every prediction is DERIVED under setup (a) of ``shared/theory/moniri_hassani.md`` (§1.1: isotropic Gaussian
+inputs, ``||beta*||^2 = r2``, 1/n ridge loss, student on fresh inputs with noiseless teacher labels); none is
+the paper's own statement, which was not available. See :mod:`w2s.theory.ridge` for the formulas.
+
+Simulation: :func:`w2s.kernels.ridge.ridge_w2s` (exact spectral solve, exact excess risk), with
+``n_t = round(d / gamma_t)`` and ``n_s = round(d / gamma_s)``. Claims at the same ``(gamma_t, gamma_s, sigma2)``
+share one :class:`SharedSimulation` whose ridge grids hold every value they need: one draw serves every
+``(lam_t, lam_s)`` pair (common random numbers), so differences such as ``R_s - R_t`` are measured with
+correlated, much smaller noise than either risk.
+
+Finite-size model: ``E[R_d] = R_inf + a/d``. The risks are smooth functionals of the empirical spectral measure
+and of quadratic forms in Haar-distributed vectors; their expectations have ``O(1/d)`` corrections (second-order
+terms of the resolvent expansion; the ``O(d^{-1/2})`` fluctuations average out in the mean). Measured at
+``(0.5, 0.5, 0.05, 0.3)``: ``d (E R_d - R_inf)`` stays between 0.2 and 0.9 for ``d = 16 ... 256``, and the
+goodness-of-fit test of every certificate re-checks the model on its own data.
+
+Ladders: the per-replicate standard deviation falls as ``d^{-1/2}`` (spec §5: ``sd sqrt(d) ~ 1.3`` for the
+teacher, ``0.8`` for the student) while the cost grows like ``d^3``: small ``d`` buys statistical precision
+cheaply and large ``d`` pins the extrapolation, so replicates fall with ``d`` (roughly equal cost per rung).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from w2s.kernels.ridge import ridge_w2s
+from w2s.theory import ridge as T
+
+from .registry import REGISTRY, Claim, Ladder, SharedSimulation
+
+SOURCE = "Moniri & Hassani 2025, arXiv 2505.18346, Part (a); spec moniri_hassani.md"
+FINITE_SIZE_REASON = ("smooth spectral functional of a Wishart matrix: O(1/d) bias of the mean "
+                      "(module docstring of w2s.validation.ridge_claims)")
+
+#: fast tier: ~10-20 s per simulation group on 2 cores; full tier: ~1 min per group, d up to 1024.
+FAST = Ladder(d=(32, 64, 128, 256), reps=(4000, 2000, 1000, 300))
+FULL = Ladder(d=(64, 128, 256, 512, 1024), reps=(4000, 2000, 800, 200, 60))
+LADDERS = {"fast": FAST, "full": FULL}
+
+
+def simulate_ridge(params, d, rng, reps):
+    """Shared simulator: ``R_t`` (reps, L_t) and ``R_s`` (reps, L_t, L_s) over the group's ridge grids."""
+    lam_t = np.asarray(params["lam_t_grid"], float)
+    lam_s = np.asarray(params["lam_s_grid"], float)
+    student = params.get("student", "fresh")
+    n_t = max(1, round(d / params["gamma_t"]))
+    n_s = max(1, round(d / params["gamma_s"])) if student == "fresh" else None
+    R_t = np.empty((reps, lam_t.size))
+    R_s = np.empty((reps, lam_t.size, lam_s.size))
+    for r in range(reps):
+        out = ridge_w2s(d, n_t, n_s, lam_t, lam_s, sigma2=params["sigma2"], r2=params["r2"], rng=rng,
+                        student=student)
+        R_t[r], R_s[r] = out.R_t, out.R_s
+    return {"R_t": R_t, "R_s": R_s}
+
+
+def _group(name, *, gamma_t, gamma_s=None, sigma2=1.0, r2=1.0, lam_t, lam_s, student="fresh"):
+    params = dict(gamma_t=gamma_t, gamma_s=gamma_s, sigma2=sigma2, r2=r2, lam_t_grid=tuple(lam_t),
+                  lam_s_grid=tuple(lam_s), student=student)
+    return SharedSimulation(name, simulate_ridge, params)
+
+
+def _it(group, lt):
+    return group.params["lam_t_grid"].index(lt)
+
+
+def _is(group, ls):
+    return group.params["lam_s_grid"].index(ls)
+
+
+def _risks(group, lt, ls):
+    """Selector: columns [R_t(lt), R_s(lt, ls)]."""
+    i, j = _it(group, lt), _is(group, ls)
+    return group.observe(lambda out: np.column_stack([out["R_t"][:, i], out["R_s"][:, i, j]]))
+
+
+def _gaps(group, pairs):
+    """Selector: columns R_s(lt, ls) - R_t(lt) for each pair."""
+    idx = [(_it(group, lt), _is(group, ls)) for lt, ls in pairs]
+    return group.observe(lambda out: np.column_stack([out["R_s"][:, i, j] - out["R_t"][:, i] for i, j in idx]))
+
+
+def _gap_pred(gp, pairs):
+    return [float(T.student_risk(lt, gp["gamma_t"], ls, gp["gamma_s"], gp["sigma2"], gp["r2"])
+                  - T.teacher_risk(lt, gp["gamma_t"], gp["sigma2"], gp["r2"])) for lt, ls in pairs]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Derived constants of the groups (closed forms, computed once).
+# ---------------------------------------------------------------------------------------------------------
+@lru_cache(maxsize=None)
+def _consts():
+    c = {}
+    c["lbar_a"] = float(T.w2s_boundary(0.05, 0.5, 0.5, 1.0)[0])  # gamma_s < 1 boundary at lam_t = 0.05
+    c["lc_c"] = T.lambda_c(2.0, 0.5, 1.0)  # gamma_t = 0.5, gamma_s = 2
+    c["lc_d"] = T.lambda_c(2.0, 2.0, 1.0)  # gamma_t = 2, gamma_s = 2
+    c["bd_c"] = tuple(float(x) for x in T.w2s_boundary(c["lc_c"] / 2, 0.5, 2.0, 1.0))  # (lam_-, lam_+)
+    c["opt_c"] = T.optimal_student(0.01, 0.5, 2.0, 1.0).lam_s
+    c["opt_e"] = float(T.optimal_student_lambda_infinite_data(0.01, 0.5, 1.0))
+    return c
+
+
+C = _consts()
+
+G_A = _group("ridge.gt=0.5.gs=0.5.s2=1", gamma_t=0.5, gamma_s=0.5, sigma2=1.0,
+             lam_t=[0.05, 2.0], lam_s=[0.3, 1.0, 3.0, C["lbar_a"] / 2, 2 * C["lbar_a"]])
+G_B = _group("ridge.gt=2.gs=0.5.s2=0.5", gamma_t=2.0, gamma_s=0.5, sigma2=0.5,
+             lam_t=[0.01, 4.0], lam_s=[0.5, 2.0])
+G_C = _group("ridge.gt=0.5.gs=2.s2=1", gamma_t=0.5, gamma_s=2.0, sigma2=1.0,
+             lam_t=[0.1, C["lc_c"] / 2, 2 * C["lc_c"], 0.01],
+             lam_s=[0.2, 1.0, C["bd_c"][0] / 2, 2 * C["bd_c"][1], C["opt_c"], C["opt_c"] / 4, 4 * C["opt_c"]])
+G_D = _group("ridge.gt=2.gs=2.s2=1", gamma_t=2.0, gamma_s=2.0, sigma2=1.0,
+             lam_t=[0.1, 5.0, C["lc_d"] / 2, 2 * C["lc_d"]], lam_s=[1.0])
+G_E = _group("ridge.gt=0.5.infinite-student.s2=1", gamma_t=0.5, sigma2=1.0, student="infinite",
+             lam_t=[0.01], lam_s=[C["opt_e"], C["opt_e"] / 4, 4 * C["opt_e"]])
+G_F1 = _group("ridge.same-inputs.g=0.5.s2=1", gamma_t=0.5, sigma2=1.0, student="same", lam_t=[0.05], lam_s=[0.3])
+G_F2 = _group("ridge.same-inputs.g=2.s2=1", gamma_t=2.0, sigma2=1.0, student="same", lam_t=[0.1], lam_s=[1.0])
+
+
+def _common(**kw):
+    base = dict(source=SOURCE, ladders=LADDERS, finite_size=1.0, finite_size_reason=FINITE_SIZE_REASON,
+                family="ridge", setup="n_t = round(d/gamma_t), n_s = round(d/gamma_s); beta* uniform on the sphere "
+                "of radius sqrt(r2); exact spectral ridge; exact excess risk ||beta - beta*||^2")
+    base.update(kw)
+    return base
+
+
+def _risk_claim(cid, title, group, lt, ls, note):
+    gp = group.params
+    params = dict(lam_t=lt, gamma_t=gp["gamma_t"], lam_s=ls, gamma_s=gp["gamma_s"], sigma2=gp["sigma2"],
+                  r2=gp["r2"])
+
+    def predict(p):
+        return [T.teacher_risk(p["lam_t"], p["gamma_t"], p["sigma2"], p["r2"]),
+                T.student_risk(p["lam_t"], p["gamma_t"], p["lam_s"], p["gamma_s"], p["sigma2"], p["r2"])]
+
+    return REGISTRY.add(Claim(**_common(
+        id=cid, title=title,
+        statement=("R_t = (r2 kappa_t^2 + sigma2 gamma_t)/((1+kappa_t)^2 - gamma_t) and "
+                   "R_s = r2 (1 - p_s p_t)^2 + p_s^2 c_t E_t + c_s (1 - p_s)^2 B_t " + note),
+        provenance="DERIVED under setup (a) of moniri_hassani.md §1.3-1.4",
+        params=params, predict=predict, simulate=_risks(group, lt, ls), components=("R_t", "R_s"))))
+
+
+def _gap_claim(cid, title, statement, provenance, group, pairs, signs=None):
+    gp = group.params
+    params = dict(gamma_t=gp["gamma_t"], gamma_s=gp["gamma_s"], sigma2=gp["sigma2"], r2=gp["r2"],
+                  pairs=tuple((float(a), float(b)) for a, b in pairs))
+    names = tuple(f"R_s-R_t@lam_t={lt:.4g},lam_s={ls:.4g}" for lt, ls in pairs)
+    return REGISTRY.add(Claim(**_common(
+        id=cid, title=title, statement=statement, provenance=provenance, params=params,
+        predict=lambda p: _gap_pred(p, p["pairs"]), simulate=_gaps(group, pairs), components=names,
+        sign=tuple([True] * len(pairs)) if signs is None else signs)))
+
+
+# ----- teacher and student risk at six points ---------------------------------------------------------------
+_risk_claim("ridge.risk.gamma_s<1.under-regularised-teacher", "Teacher and student risk, n_s > d, lam_t < lam_t*",
+            G_A, 0.05, 0.3, "at gamma_t = gamma_s = 0.5, lam_t = 0.05 < lam_t* = 0.5 (Table R1 row 1)")
+_risk_claim("ridge.risk.gamma_s<1.over-regularised-teacher", "Teacher and student risk, n_s > d, lam_t > lam_t*",
+            G_A, 2.0, 1.0, "at gamma_t = gamma_s = 0.5, lam_t = 2 > lam_t* = 0.5")
+_risk_claim("ridge.risk.gamma_s<1.overparameterised-teacher", "Teacher and student risk, d > n_t, n_s > d",
+            G_B, 0.01, 0.5, "at gamma_t = 2, gamma_s = 0.5, sigma2 = 0.5, lam_t = 0.01 (Table R1 row 2)")
+_risk_claim("ridge.risk.gamma_s>1.under-regularised-teacher", "Teacher and student risk, d > n_s, lam_t < lam_t*",
+            G_C, 0.1, 0.2, "at gamma_t = 0.5, gamma_s = 2, lam_t = 0.1 (Table R1 row 3)")
+_risk_claim("ridge.risk.gamma_s>1.over-regularised-teacher", "Teacher and student risk, d > n_s, lam_t > lam_t*",
+            G_D, 5.0, 1.0, "at gamma_t = gamma_s = 2, lam_t = 5 > lam_t* = 2")
+_risk_claim("ridge.risk.gamma_s>1.overparameterised-teacher", "Teacher and student risk, d > n_t, d > n_s",
+            G_D, 0.1, 1.0, "at gamma_t = gamma_s = 2, lam_t = 0.1 (Table R1 row 5)")
+
+# ----- phase diagram: gamma_s < 1 ---------------------------------------------------------------------------
+_gap_claim(
+    "ridge.student-beats-teacher-iff-under-regularised.gamma_s<1.gamma_t<1",
+    "n_s > d: the student beats the teacher iff lam_t < lam_t* (n_t > d)",
+    "For gamma_s < 1 some lam_s > 0 gives R_s < R_t iff lam_t < lam_t* = sigma2 gamma_t / r2. Certified at "
+    "gamma_t = gamma_s = 0.5 (lam_t* = 0.5): R_s - R_t < 0 for lam_t = 0.05 (lam_s = 0.3, 1) and > 0 for "
+    "lam_t = 2 at every lam_s tried (0.3, 1, 3), each value and sign resolved.",
+    "DERIVED under setup (a) of moniri_hassani.md §1.5 (consequence 1)",
+    G_A, [(0.05, 0.3), (0.05, 1.0), (2.0, 0.3), (2.0, 1.0), (2.0, 3.0)])
+_gap_claim(
+    "ridge.student-beats-teacher-iff-under-regularised.gamma_s<1.gamma_t>1",
+    "n_s > d: the student beats the teacher iff lam_t < lam_t* (d > n_t)",
+    "Same statement for an over-parameterised teacher: gamma_t = 2, gamma_s = 0.5, sigma2 = 0.5 (lam_t* = 1): "
+    "R_s - R_t < 0 at lam_t = 0.01 and > 0 at lam_t = 4 (lam_s = 0.5, 2).",
+    "DERIVED under setup (a) of moniri_hassani.md §1.5 (consequence 1)",
+    G_B, [(0.01, 0.5), (0.01, 2.0), (4.0, 0.5), (4.0, 2.0)])
+_gap_claim(
+    "ridge.w2s-boundary.gamma_s<1",
+    "n_s > d: the W2S region is 0 < lam_s < lam_bar(lam_t), with lam_bar from the closed-form boundary",
+    "At gamma_t = gamma_s = 0.5, lam_t = 0.05 the boundary root of (theta-1)u^2 - u + (2-theta) gamma_s = 0 "
+    f"gives lam_bar = {C['lbar_a']:.4f}; R_s - R_t < 0 at lam_bar/2 and > 0 at 2 lam_bar.",
+    "DERIVED under setup (a) of moniri_hassani.md §1.5 (closed-form boundary)",
+    G_A, [(0.05, C["lbar_a"] / 2), (0.05, 2 * C["lbar_a"])])
+
+# ----- phase diagram: gamma_s > 1, threshold lambda_c -------------------------------------------------------
+_gap_claim(
+    "ridge.w2s-threshold-lambda_c.gamma_s>1.gamma_t>1",
+    "d > n_s: W2S iff lam_t < lam_c(gamma_s) < lam_t* (d > n_t)",
+    f"At gamma_t = gamma_s = 2, sigma2 = 1: lam_c(2) = {C['lc_d']:.4f} < lam_t* = 2. With the best student ridge "
+    "lam_s = gamma_s - 1 (argmax of rho), R_s - R_t < 0 at lam_t = lam_c/2 and > 0 at lam_t = 2 lam_c "
+    "(a teacher still below lam_t* that no student ridge improves).",
+    "DERIVED under setup (a) of moniri_hassani.md §1.5 (consequence 2, Table R3)",
+    G_D, [(C["lc_d"] / 2, 1.0), (2 * C["lc_d"], 1.0)])
+_gap_claim(
+    "ridge.w2s-threshold-lambda_c.gamma_s>1.gamma_t<1",
+    "d > n_s: W2S iff lam_t < lam_c(gamma_s) < lam_t* (n_t > d)",
+    f"At gamma_t = 0.5, gamma_s = 2, sigma2 = 1: lam_c(2) = {C['lc_c']:.5f} < lam_t* = 0.5. At lam_s = gamma_s - 1: "
+    "R_s - R_t < 0 at lam_t = lam_c/2 and > 0 at lam_t = 2 lam_c.",
+    "DERIVED under setup (a) of moniri_hassani.md §1.5 (consequence 2, Table R3)",
+    G_C, [(C["lc_c"] / 2, 1.0), (2 * C["lc_c"], 1.0)])
+_gap_claim(
+    "ridge.w2s-boundary.gamma_s>1",
+    "d > n_s: the W2S region is the interval lam_- < lam_s < lam_+ with lam_- lam_+ = (gamma_s - 1)^2",
+    f"At gamma_t = 0.5, gamma_s = 2, lam_t = lam_c/2: boundary roots lam_- = {C['bd_c'][0]:.4f}, "
+    f"lam_+ = {C['bd_c'][1]:.4f}. R_s - R_t > 0 at lam_-/2, < 0 at gamma_s - 1 = 1, > 0 at 2 lam_+.",
+    "DERIVED under setup (a) of moniri_hassani.md §1.5 (closed-form boundary)",
+    G_C, [(C["lc_c"] / 2, C["bd_c"][0] / 2), (C["lc_c"] / 2, 1.0), (C["lc_c"] / 2, 2 * C["bd_c"][1])])
+
+
+# ----- optimal student ridge ----------------------------------------------------------------------------------
+def _opt_claim(cid, title, statement, provenance, group, lt, lopt, risk_fn):
+    """Components: R_s(lam*), R_s(lam*/4) - R_s(lam*) > 0, R_s(4 lam*) - R_s(lam*) > 0."""
+    i = _it(group, lt)
+    j0, j1, j2 = _is(group, lopt), _is(group, lopt / 4), _is(group, 4 * lopt)
+    sel = group.observe(lambda out: np.column_stack([
+        out["R_s"][:, i, j0], out["R_s"][:, i, j1] - out["R_s"][:, i, j0], out["R_s"][:, i, j2] - out["R_s"][:, i, j0]]))
+    gp = group.params
+    params = dict(lam_t=lt, gamma_t=gp["gamma_t"], gamma_s=gp["gamma_s"], sigma2=gp["sigma2"], r2=gp["r2"])
+
+    def predict(p):
+        r_opt, lam_opt = risk_fn(p)
+        return [r_opt, risk_at(p, lam_opt / 4) - r_opt, risk_at(p, 4 * lam_opt) - r_opt]
+
+    def risk_at(p, ls):
+        if p["gamma_s"] is None:
+            return float(T.student_risk_infinite_data(p["lam_t"], p["gamma_t"], ls, p["sigma2"], p["r2"]))
+        return float(T.student_risk(p["lam_t"], p["gamma_t"], ls, p["gamma_s"], p["sigma2"], p["r2"]))
+
+    return REGISTRY.add(Claim(**_common(
+        id=cid, title=title, statement=statement, provenance=provenance, params=params, predict=predict,
+        simulate=sel, components=("R_s(lam_s*)", "R_s(lam_s*/4)-R_s(lam_s*)", "R_s(4 lam_s*)-R_s(lam_s*)"),
+        sign=(False, True, True))))
+
+
+def _opt_finite(p):
+    o = T.optimal_student(p["lam_t"], p["gamma_t"], p["gamma_s"], p["sigma2"], p["r2"])
+    return o.risk, o.lam_s
+
+
+def _opt_infinite(p):
+    return (float(T.optimal_student_risk_infinite_data(p["lam_t"], p["gamma_t"], p["sigma2"], p["r2"])),
+            float(T.optimal_student_lambda_infinite_data(p["lam_t"], p["gamma_t"], p["sigma2"], p["r2"])))
+
+
+_opt_claim("ridge.optimal-student-ridge.gamma_s>1",
+               "Optimal student ridge at finite gamma_s (1-D minimisation)",
+               f"At gamma_t = 0.5, lam_t = 0.01, gamma_s = 2: the minimiser of R_s over lam_s is "
+               f"lam_s* = {C['opt_c']:.4f} with R_s* = 0.7793 (Table R4); moving lam_s by a factor 4 either way "
+               "raises R_s by the predicted amounts (both resolved as positive).",
+               "DERIVED under setup (a) of moniri_hassani.md §1.6", G_C, 0.01, C["opt_c"], _opt_finite)
+_opt_claim("ridge.optimal-student-ridge.infinite-student-data",
+               "Optimal student ridge with infinite student data (closed form)",
+               f"gamma_s -> 0 (beta_s = beta_t/(1+lam_s)): at gamma_t = 0.5, lam_t = 0.01 the optimum is "
+               f"lam_s* = B_t/(r2 tau1_t) - 1 = {C['opt_e']:.4f} with R_s* = r2 c_t E_t / B_t = 0.4907 (Table R4).",
+               "DERIVED under setup (a) of moniri_hassani.md §1.4", G_E, 0.01, C["opt_e"], _opt_infinite)
+
+
+# ----- same-inputs variant -------------------------------------------------------------------------------------
+def _same_claim(cid, group, lt, ls):
+    gp = group.params
+    params = dict(lam_t=lt, lam_s=ls, gamma=gp["gamma_t"], sigma2=gp["sigma2"], r2=gp["r2"])
+    i, j = _it(group, lt), _is(group, ls)
+    return REGISTRY.add(Claim(**_common(
+        id=cid, title=f"Student refitting the teacher's own inputs (gamma = {gp['gamma_t']:g})",
+        statement=("X_s = X_t: R_s = r2 int (1 - x^2/((x+lam_s)(x+lam_t)))^2 dmu_MP + sigma2 gamma int "
+                   f"x^3/((x+lam_s)^2 (x+lam_t)^2) dmu_MP at gamma = {gp['gamma_t']:g}, lam_t = {lt:g}, lam_s = {ls:g}"),
+        provenance="DERIVED under setup (a) of moniri_hassani.md §1.7", params=params,
+        predict=lambda p: [T.student_risk_same_inputs(p["lam_t"], p["lam_s"], p["gamma"], p["sigma2"], p["r2"])],
+        simulate=group.observe(lambda out: out["R_s"][:, i, j]), components=("R_s",))))
+
+
+_same_claim("ridge.same-inputs-student.gamma<1", G_F1, 0.05, 0.3)
+_same_claim("ridge.same-inputs-student.gamma>1", G_F2, 0.1, 1.0)
