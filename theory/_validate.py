@@ -24,8 +24,8 @@ def check_array(name: str, value, lo: float, hi: float, *, lo_open: bool = False
     bad_lo = arr <= lo if lo_open else arr < lo
     bad_hi = arr >= hi if hi_open else arr > hi
     if np.any(bad_lo | bad_hi):
-        bad = arr[bad_lo | bad_hi].ravel()[0]
-        raise ValueError(f"{name}={bad!r} is outside the allowed range {_interval(lo, hi, lo_open, hi_open)}")
+        bad = float(arr[bad_lo | bad_hi].ravel()[0])
+        raise ValueError(f"{name}={bad:g} is outside the allowed range {_interval(lo, hi, lo_open, hi_open)}")
     return arr
 
 

@@ -311,20 +311,30 @@ def w2s_boundary(lam_t, gamma_t, gamma_s, sigma2=1.0, r2=1.0) -> np.ndarray:
     """
     th = float(theta(check_scalar("lam_t", lam_t, *LAM_RANGE), gamma_t, sigma2, r2))
     gs = check_scalar("gamma_s", gamma_s, *GAMMA_RANGE)
-    a, b, c = th - 1.0, -1.0, (2.0 - th) * gs
-    if a == 0.0:
-        roots = np.array([c])  # -u + c = 0
-    else:
-        disc = b * b - 4.0 * a * c
-        if disc < 0:
-            return np.array([])
-        sq = np.sqrt(disc)
-        q = -0.5 * (b + np.copysign(sq, b))  # numerically stable quadratic roots
-        roots = np.array([q / a, c / q]) if q != 0 else np.array([-b / (2 * a)])
-    umin = max(1.0, gs)
-    roots = roots[np.isfinite(roots) & (roots > umin)]
-    lam_s = (roots - 1.0) * (1.0 - gs / roots)
+    a = th - 1.0
+    disc = 1.0 - 4.0 * a * (2.0 - th) * gs  # discriminant of the quadratic in u (shift-invariant)
+    if disc < 0:
+        return np.array([])
+    # lam_s = (u - 1)(u - gs)/u. Near u = 1 or u = gs (small lam_s) the differences u - 1, u - gs of a computed
+    # root lose digits, so solve directly for k = u - 1 and w = u - gs (same quadratic, shifted):
+    #   a k^2 + (2 theta - 3) k + (theta - 2)(1 - gs) = 0,   a w^2 + (2 a gs - 1) w + a gs (gs - 1) = 0.
+    # Both root pairs come out sorted, and a shift preserves order, so the i-th k and i-th w are the same root.
+    k = _quadratic_roots(a, 2.0 * th - 3.0, (th - 2.0) * (1.0 - gs), disc)
+    w = _quadratic_roots(a, 2.0 * a * gs - 1.0, a * gs * (gs - 1.0), disc)
+    ok = np.isfinite(k) & np.isfinite(w) & (k > 0.0) & (w > 0.0)  # u > max(1, gs)
+    k, w = k[ok], w[ok]
+    lam_s = k * w / (1.0 + k)
     return np.sort(lam_s)
+
+
+def _quadratic_roots(a: float, b: float, c: float, disc: float) -> np.ndarray:
+    """Sorted real roots of ``a x^2 + b x + c`` (``disc = b^2 - 4ac >= 0`` given), without cancellation."""
+    if a == 0.0:
+        return np.array([-c / b]) if b != 0.0 else np.array([])
+    q = -0.5 * (b + np.copysign(np.sqrt(disc), b))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        roots = np.array([q / a, c / q]) if q != 0.0 else np.array([-b / (2.0 * a)] * 2)
+    return np.sort(roots)
 
 
 def lambda_c(gamma_s, gamma_t, sigma2=1.0, r2=1.0) -> float:

@@ -1,0 +1,236 @@
+"""The ``w2s`` command line: list claims, evaluate predictions, certify claims against simulation.
+
+Exit status: 0 when every selected claim is certified (or the command succeeded), 1 when some claim is not
+certified, 2 for a usage error (unknown claim, malformed ``k=v``, out-of-range parameter), with one clear line
+on stderr and no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import sys
+import time
+from pathlib import Path
+
+from .registry import Claim, builtin_registry, load_claims_file
+from .stats import DEFAULT_FAMILY_ALPHA
+
+
+class UsageError(Exception):
+    """A user error: printed as one line, exit status 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="w2s",
+        description="Certify weak-to-strong generalization theorems: simulate finite-d systems along a ladder "
+                    "of dimensions and test, with statistics, that they converge to the closed-form prediction.",
+        epilog="Examples:\n  w2s list\n  w2s predict ridge.risk.gamma_s<1.under-regularised-teacher lam_t=0.1\n"
+               "  w2s certify 'ridge.risk*' --seed 1 --out my-report\n  w2s certify --claims my_conjecture.py user.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    claims_help = "Python file defining extra claims (CLAIMS = [...] or predict()/simulate()); repeatable"
+
+    pl = sub.add_parser("list", help="list the registered claims with their provenance")
+    pl.add_argument("pattern", nargs="?", help="glob (e.g. 'ridge.risk*') or substring of claim ids")
+    pl.add_argument("--json", action="store_true", help="machine-readable output")
+    pl.add_argument("--claims", action="append", default=[], metavar="FILE", help=claims_help)
+
+    pp = sub.add_parser("predict", help="evaluate a claim's closed-form prediction")
+    pp.add_argument("claim", help="claim id (see `w2s list`)")
+    pp.add_argument("assignments", nargs="*", metavar="k=v", help="override a parameter, e.g. lam_t=0.1")
+    pp.add_argument("--json", action="store_true", help="machine-readable output")
+    pp.add_argument("--claims", action="append", default=[], metavar="FILE", help=claims_help)
+
+    pc = sub.add_parser("certify", help="simulate the ladders and certify claims; writes a report directory")
+    pc.add_argument("pattern", nargs="?", help="glob or substring of claim ids (default: all claims)")
+    pc.add_argument("--tier", choices=("fast", "full"), default="fast",
+                    help="fast: minutes on 2 cores (default); full: larger d, more replicates")
+    pc.add_argument("--seed", type=_nonneg_int, default=0, help="root seed (default 0); runs are reproducible")
+    pc.add_argument("--out", default="w2s-report", help="report directory (default ./w2s-report)")
+    pc.add_argument("--alpha", type=_alpha, default=DEFAULT_FAMILY_ALPHA,
+                    help=f"family-wise false-alarm rate of the run (default {DEFAULT_FAMILY_ALPHA})")
+    pc.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    pc.add_argument("--claims", action="append", default=[], metavar="FILE", help=claims_help)
+    pc.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def _nonneg_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return v
+
+
+def _alpha(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1), got {text!r}") from None
+    if not 0 < v < 1:
+        raise argparse.ArgumentTypeError(f"alpha must be in (0, 1), got {text!r}")
+    return v
+
+
+def _registry(files):
+    reg = builtin_registry()
+    for f in files:
+        try:
+            load_claims_file(f, reg)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    return reg
+
+
+def _select(reg, pattern):
+    claims = reg.select(pattern)
+    if not claims:
+        raise UsageError(f"no claim matches {pattern!r}; see `w2s list`")
+    return claims
+
+
+def parse_assignments(claim: Claim, assignments: list[str]) -> dict:
+    """``k=v`` strings to a parameter dict, typed like the claim's defaults."""
+    params = dict(claim.params)
+    for a in assignments:
+        if "=" not in a or a.startswith("="):
+            raise UsageError(f"malformed parameter {a!r}: expected k=v, e.g. lam_t=0.1")
+        key, text = a.split("=", 1)
+        key = key.strip()
+        if key not in params:
+            allowed = ", ".join(params) or "(none)"
+            raise UsageError(f"unknown parameter {key!r} for claim {claim.id}; allowed: {allowed}")
+        default = params[key]
+        try:
+            if isinstance(default, (int, float)) and not isinstance(default, bool):
+                value = float(text)
+            elif default is None and text.strip().lower() == "none":
+                value = None
+            else:
+                value = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            raise UsageError(f"parameter {key}: cannot parse {text!r} as a value") from None
+        params[key] = value
+    return params
+
+
+def _cmd_list(args) -> int:
+    reg = _registry(args.claims)
+    claims = _select(reg, args.pattern)
+    if args.json:
+        print(json.dumps([c.describe() for c in claims], indent=1, default=str))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(claims)} claims", show_lines=False)
+    table.add_column("claim", no_wrap=True)
+    table.add_column("title", overflow="fold")
+    table.add_column("provenance", overflow="fold")
+    for c in claims:
+        table.add_row(c.id, c.title, c.provenance)
+    Console(width=max(Console().width, 140)).print(table)
+    return 0
+
+
+def _cmd_predict(args) -> int:
+    reg = _registry(args.claims)
+    try:
+        claim = reg[args.claim]
+    except KeyError as exc:
+        raise UsageError(exc.args[0]) from None
+    params = parse_assignments(claim, args.assignments)
+    try:
+        pred = claim.prediction(params)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"{claim.id}: {exc}") from None
+    values = {name: float(v) for name, v in zip(claim.components, pred)}
+    if args.json:
+        print(json.dumps({"claim": claim.id, "params": {k: v for k, v in params.items()},
+                          "prediction": values, "provenance": claim.provenance}, indent=1, default=str))
+    else:
+        print(f"{claim.id}  ({claim.provenance})")
+        for name, v in values.items():
+            print(f"  {name} = {v:.12g}")
+    return 0
+
+
+def _cmd_certify(args) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.table import Table
+
+    from .report import write_report
+    from .runner import plan, run_claims
+
+    reg = _registry(args.claims)
+    claims = _select(reg, args.pattern)
+    console = Console(stderr=True)
+    tasks, _ = plan(claims, args.tier, args.seed)
+    # progress in units of d * replicates: a rough proxy of the cost of a block
+    total = float(sum(t.reps * t.d for t in tasks))
+    console.print(f"[bold]w2s certify[/bold]: {len(claims)} claims, tier {args.tier}, seed {args.seed}, "
+                  f"{len(tasks)} simulation blocks")
+    t0 = time.perf_counter()
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TimeRemainingColumn(), console=console, disable=args.quiet, transient=False) as progress:
+        bar = progress.add_task("simulating", total=len(tasks))
+        done = {"work": 0.0}
+
+        def on_task(task, seconds):
+            done["work"] += task.reps * task.d
+            progress.update(bar, advance=1, description=f"simulating d={task.d:<5d} {task.sim_key[:40]:<40s}")
+
+        run = run_claims(claims, tier=args.tier, seed=args.seed, family_alpha=args.alpha, on_task=on_task)
+        progress.update(bar, description="writing report")
+        paths = write_report(run, args.out, reg, figures=not args.no_figures)
+    wall = time.perf_counter() - t0
+
+    table = Table(title=f"certification ({args.tier} tier, seed {args.seed}, z_crit = {run.z_crit:.2f})")
+    for col in ("claim", "component", "prediction", "extrapolated ± SE", "z", "resolution", "verdict", "s"):
+        table.add_column(col, overflow="fold", justify="right" if col in ("z", "s") else "left")
+    for r in run.results:
+        if not r.components:
+            table.add_row(r.claim.id, "—", "—", "—", "—", "—", f"[red]{r.verdict}[/red]: {r.error}", f"{r.seconds:.1f}")
+            continue
+        for i, c in enumerate(r.components):
+            verdict = ("[green]CERTIFIED[/green]" if r.passed else "[red]REJECTED[/red]") if i == 0 else ""
+            if not c.passed:
+                verdict += f" [red]{'; '.join(c.reasons)}[/red]"
+            table.add_row(r.claim.id if i == 0 else "", c.name, f"{c.prediction:.5g}",
+                          f"{c.fit.q_hat:.5g} ± {c.fit.se_hat:.2g}", f"{c.z:+.2f}", f"{100 * c.resolution:.2g}%",
+                          verdict, f"{r.seconds:.1f}" if i == 0 else "")
+    out = Console(width=max(Console().width, 160))
+    out.print(table)
+    n_ok = sum(r.passed for r in run.results)
+    out.print(f"{n_ok}/{len(run.results)} certified in {wall:.1f} s. Report: {paths['md']} and {paths['json']}")
+    return 0 if run.passed else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "list":
+            return _cmd_list(args)
+        if args.command == "predict":
+            return _cmd_predict(args)
+        return _cmd_certify(args)
+    except UsageError as exc:
+        print(f"w2s: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("w2s: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""Certification report: ``report.md`` (for people), ``report.json`` (for machines) and PNG figures."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import platform
+import re
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from .registry import Registry
+from .runner import ClaimResult, RunResult
+
+__all__ = ["write_report", "versions", "safe_name"]
+
+_PACKAGES = ("w2s-certify", "numpy", "numba", "scipy", "mpmath", "matplotlib", "rich")
+
+
+def versions() -> dict:
+    out = {"python": sys.version.split()[0], "platform": platform.platform()}
+    for pkg in _PACKAGES:
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+def safe_name(claim_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", claim_id.replace("<", "lt").replace(">", "gt"))
+
+
+def _mpl():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def convergence_figure(result: ClaimResult, path: Path) -> None:
+    """|mean_d - prediction| vs d (log-log, SE bars) per component, with the fitted |Q_hat - Q + a d^-alpha|."""
+    plt = _mpl()
+    fig, ax = plt.subplots(figsize=(6.0, 4.0), dpi=110)
+    for c in result.components:
+        d = np.array([r.d for r in c.rungs], float)
+        dev = np.array([r.mean for r in c.rungs]) - c.prediction
+        se = np.array([r.se for r in c.rungs])
+        line = ax.errorbar(d, np.abs(dev), yerr=se, fmt="o", ms=4, capsize=3, label=c.name)
+        dd = np.geomspace(d[0], d[-1] * 4, 100)
+        fitted = c.fit.q_hat - c.prediction + c.fit.a * dd ** (-c.fit.alpha)
+        ax.plot(dd, np.abs(fitted), "-", color=line[0].get_color(), alpha=0.6, lw=1)
+        ax.axhline(c.z_crit * c.fit.se_hat, color=line[0].get_color(), ls=":", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("dimension d")
+    ax.set_ylabel("|simulated mean - prediction|")
+    ax.set_title(f"{result.claim.id}\n{result.verdict}; dotted: z_crit x SE of the extrapolation", fontsize=8)
+    ax.legend(fontsize=6, loc="best")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def _fmt(x: float, se: float | None = None) -> str:
+    if se is None:
+        return f"{x:.6g}"
+    return f"{x:.5g} ± {se:.2g}"
+
+
+def write_report(run: RunResult, out_dir: str | Path, registry: Registry | None = None, *, figures: bool = True,
+                 progress=None) -> dict[str, Path]:
+    """Write report.md, report.json and figures under ``out_dir``; return the paths written."""
+    out = Path(out_dir)
+    figdir = out / "figures"
+    figdir.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    conv: dict[str, str] = {}
+    family_figs: list[tuple[str, str, str]] = []
+    if figures:
+        for r in run.results:
+            if r.components:
+                p = figdir / f"convergence_{safe_name(r.claim.id)}.png"
+                convergence_figure(r, p)
+                conv[r.claim.id] = str(p.relative_to(out))
+        families = sorted({r.claim.family for r in run.results if r.claim.family})
+        for fam in families:
+            for maker in (registry.figures.get(fam, []) if registry else []):
+                if progress:
+                    progress(f"figure {maker.__name__}")
+                for p, caption in maker(run, figdir, run.seed):
+                    family_figs.append((fam, str(Path(p).relative_to(out)), caption))
+
+    meta = {
+        "generated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "tier": run.tier,
+        "seed": run.seed,
+        "family_alpha": run.family_alpha,
+        "n_tests": run.n_tests,
+        "z_crit": run.z_crit,
+        "block_size": run.block_size,
+        "seeding": "block b of rung d of simulation KEY uses SeedSequence(seed, spawn_key=(crc32(KEY), d, b))",
+        "wall_seconds": run.seconds,
+        "all_certified": run.passed,
+        "versions": versions(),
+    }
+    doc = {"meta": meta, "claims": [r.to_dict() for r in run.results],
+           "figures": {"convergence": conv, "family": [{"family": f, "path": p, "caption": c}
+                                                       for f, p, c in family_figs]}}
+    paths["json"] = out / "report.json"
+    paths["json"].write_text(json.dumps(doc, indent=1, default=_json_default))
+    paths["md"] = out / "report.md"
+    paths["md"].write_text(_markdown(run, meta, conv, family_figs))
+    return paths
+
+
+def _json_default(o):
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, float) and not np.isfinite(o):
+        return None
+    return str(o)
+
+
+def _markdown(run: RunResult, meta: dict, conv: dict, family_figs: list) -> str:
+    n_ok = sum(r.passed for r in run.results)
+    lines = [
+        "# w2s-certify report",
+        "",
+        f"{n_ok} of {len(run.results)} claims certified — tier `{run.tier}`, seed {run.seed}, "
+        f"wall time {run.seconds:.1f} s, generated {meta['generated']}.",
+        "",
+        f"Statistics: per-rung means with standard errors over independent replicates; weighted least-squares "
+        f"extrapolation E[Q_d] = Q + a d^-alpha; a claim is certified when every component has |z| <= "
+        f"z_crit = {run.z_crit:.3f} (Bonferroni over {run.n_tests} components, family-wise alpha = "
+        f"{run.family_alpha}), an acceptable fit (p >= {run.family_alpha / run.n_tests:.2g}), a discrepancy that "
+        "does not grow along the ladder, and (for sign components) a resolved sign. *Resolution* is the smallest "
+        "relative error of the prediction this run would detect, z_crit x SE / |prediction|; the *power* column "
+        "says whether the same data reject the prediction scaled by (1 + 3 resolution), and *falsifier* whether "
+        "they reject the claim's declared perturbation.",
+        "",
+        "| claim | component | prediction | extrapolated | z | resolution | verdict | power | falsifier | s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in run.results:
+        if not r.components:
+            lines.append(f"| `{r.claim.id}` | — | — | — | — | — | {r.verdict} | — | — | {r.seconds:.1f} |")
+            continue
+        for i, c in enumerate(r.components):
+            head = f"`{r.claim.id}`" if i == 0 else ""
+            tail = (f"{r.verdict}", "yes" if r.power_ok else "NO",
+                    f"{'rejects' if r.falsifier_rejected else 'NOT rejected'} ±{100 * r.claim.falsifier:g}%",
+                    f"{r.seconds:.1f}") if i == 0 else ("", "", "", "")
+            lines.append(f"| {head} | {c.name} | {_fmt(c.prediction)} | {_fmt(c.fit.q_hat, c.fit.se_hat)} | "
+                         f"{c.z:+.2f} | {100 * c.resolution:.2g}% | " + " | ".join(tail) + " |")
+    if family_figs:
+        lines += ["", "## Figures", ""]
+        for _fam, p, caption in family_figs:
+            lines += [f"![{caption}]({p})", "", f"*{caption}*", ""]
+    lines += ["", "## Claims", ""]
+    for r in run.results:
+        c = r.claim
+        lines += [f"### `{c.id}` — {r.verdict}", "", f"**{c.title}**", "", c.statement, "",
+                  f"- Source: {c.source}", f"- Provenance: {c.provenance}"]
+        if c.setup:
+            lines.append(f"- Setup: {c.setup}")
+        params = ", ".join(f"{k}={v}" for k, v in c.params.items())
+        lad = c.ladder(r.tier)
+        lines += [f"- Parameters: {params}", f"- Ladder ({r.tier}): d = {list(lad.d)}, replicates = {list(lad.reps)}",
+                  f"- Finite-size model: a d^-{c.finite_size:g} — {c.finite_size_reason}",
+                  f"- Simulation time: {r.seconds:.1f} s (shared simulations counted in each claim using them)"]
+        if r.error:
+            lines += ["", f"**Error:** {r.error}"]
+        for comp in r.components:
+            f = comp.fit
+            lines += ["", f"Component `{comp.name}`: prediction {_fmt(comp.prediction)}, extrapolated "
+                          f"{_fmt(f.q_hat, f.se_hat)}, z = {comp.z:+.2f}, resolution {100 * comp.resolution:.2g}%, "
+                          f"fit chi2 = {f.chi2:.2f} on {f.dof} dof (p = {f.p_value:.3g}), a = {f.a:.3g} ± {f.se_a:.2g}"
+                          + (f"; **{'; '.join(comp.reasons)}**" if comp.reasons else ""),
+                      "", "| d | replicates | mean | SE | mean - prediction |", "|---|---|---|---|---|"]
+            for rs in comp.rungs:
+                lines.append(f"| {rs.d} | {rs.reps} | {rs.mean:.6g} | {rs.se:.2g} | {rs.mean - comp.prediction:+.3g} |")
+        if c.id in conv:
+            lines += ["", f"![convergence of {c.id}]({conv[c.id]})"]
+        lines.append("")
+    lines += ["## Environment", "", "```", json.dumps(meta["versions"], indent=1), "```", ""]
+    return "\n".join(lines)
