@@ -16,7 +16,10 @@ def check_array(name: str, value, lo: float, hi: float, *, lo_open: bool = False
 
     ``lo_open``/``hi_open`` make the corresponding end exclusive. Raises ``ValueError`` naming ``name``.
     """
-    arr = np.asarray(value, dtype=float)
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number or an array of numbers, got {value!r}") from None
     if arr.size == 0:
         raise ValueError(f"{name} is empty; expected a number in {_interval(lo, hi, lo_open, hi_open)}")
     if not np.all(np.isfinite(arr)):
