@@ -112,15 +112,16 @@ def design_eig(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Eigen-pairs ``(s, V)`` of ``X^T X / n`` restricted to its range: primal if ``n >= d``, dual otherwise.
 
     Returns ``s`` (``k``,) and an orthonormal ``V`` (``d x k``), ``k = min(n, d)``. Eigenvalues that rounding
-    makes slightly negative are set to 0; in the dual form directions with ``s = 0`` are dropped (they carry
-    no data).
+    makes slightly negative are set to 0; in the dual form directions with ``s`` at rounding level
+    (``s <= max(n, d) eps max(s)``, i.e. ``X`` rank-deficient) are dropped: they carry no data, and
+    ``X^T u / sqrt(n s)`` would not be a unit vector for them.
     """
     n, d = X.shape
     if n >= d:
         s, V = np.linalg.eigh(X.T @ X / n)
         return np.maximum(s, 0.0), V
     s, U = np.linalg.eigh(X @ X.T / n)
-    keep = s > 0
+    keep = s > max(n, d) * np.finfo(float).eps * s.max(initial=0.0)
     s, U = s[keep], U[:, keep]
     V = (X.T @ U) / np.sqrt(n * s)
     return s, V
@@ -220,12 +221,17 @@ def ridge_w2s(d: int, n_t: int, n_s: int | None, lam_t, lam_s=None, *, sigma2: f
     return ridge_w2s_from_problem(problem, lam_t, lam_s, student=student)
 
 
-def ridge_w2s_direct(problem: RidgeProblem, lam_t, lam_s=None, *, student: str = "fresh") -> RidgeW2SSample:
+def ridge_w2s_direct(problem: RidgeProblem, lam_t, lam_s=None, *, student: str = "fresh",
+                     per_pair: bool = False) -> RidgeW2SSample:
     """Plain-numpy reference: one ``numpy.linalg.solve`` per ridge value (per pair for the student).
 
+    With ``per_pair=True`` the teacher is solved again for every ``(lam_t, lam_s)`` pair, as a plain per-pair
+    loop would (two solves per pair); by default each teacher solve is reused across the ``lam_s`` grid.
     Used by the tests (equality with :func:`ridge_w2s_from_problem`) and the benchmarks (speed ratio).
     Needs ``lam > 0`` whenever the design is rank-deficient.
     """
+    if student not in STUDENTS:
+        raise ValueError(f"student must be one of {STUDENTS}, got {student!r}")
     lam_t = _check_grid("lam_t", lam_t)
     beta, X_t, y_t = problem.beta_star, problem.X_t, problem.y_t
     n_t, d = X_t.shape
@@ -247,6 +253,8 @@ def ridge_w2s_direct(problem: RidgeProblem, lam_t, lam_s=None, *, student: str =
     for i, bt in enumerate(betas_t):
         target = S_s @ bt
         for j, ls in enumerate(lam_s):
+            if per_pair and j > 0:
+                target = S_s @ np.linalg.solve(S_t + lam_t[i] * eye, rhs)
             bs = np.linalg.solve(S_s + ls * eye, target)
             R_s[i, j] = np.sum((bs - beta) ** 2)
     return RidgeW2SSample(lam_t, lam_s, R_t, R_s)

@@ -37,7 +37,7 @@ FINITE_SIZE_REASON = ("smooth spectral functional of a Wishart matrix: O(1/d) bi
                       "(module docstring of w2s.validation.ridge_claims)")
 
 #: fast tier: ~10-20 s per simulation group on 2 cores; full tier: ~1 min per group, d up to 1024.
-FAST = Ladder(d=(32, 64, 128, 256), reps=(4000, 2000, 1000, 300))
+FAST = Ladder(d=(32, 64, 128, 256), reps=(8000, 4000, 2000, 600))
 FULL = Ladder(d=(64, 128, 256, 512, 1024), reps=(4000, 2000, 800, 200, 60))
 LADDERS = {"fast": FAST, "full": FULL}
 
@@ -50,6 +50,8 @@ GAP_FALSIFIER = 0.2
 
 def simulate_ridge(params, d, rng, reps):
     """Shared simulator: ``R_t`` (reps, L_t) and ``R_s`` (reps, L_t, L_s) over the group's ridge grids."""
+    if isinstance(reps, bool) or not isinstance(reps, (int, np.integer)) or reps < 1:
+        raise ValueError(f"reps must be an integer >= 1, got {reps!r}")
     lam_t = np.asarray(params["lam_t_grid"], float)
     lam_s = np.asarray(params["lam_s_grid"], float)
     student = params.get("student", "fresh")
@@ -64,10 +66,19 @@ def simulate_ridge(params, d, rng, reps):
     return {"R_t": R_t, "R_s": R_s}
 
 
-def _group(name, *, gamma_t, gamma_s=None, sigma2=1.0, r2=1.0, lam_t, lam_s, student="fresh"):
+_GROUP_LADDERS: dict[str, dict] = {}
+
+
+def _group(name, *, gamma_t, gamma_s=None, sigma2=1.0, r2=1.0, lam_t, lam_s, student="fresh", ladders=None):
+    """A shared simulation; every claim using it runs on the same ladders (``LADDERS`` unless given)."""
     params = dict(gamma_t=gamma_t, gamma_s=gamma_s, sigma2=sigma2, r2=r2, lam_t_grid=tuple(lam_t),
                   lam_s_grid=tuple(lam_s), student=student)
+    _GROUP_LADDERS[name] = ladders or LADDERS
     return SharedSimulation(name, simulate_ridge, params)
+
+
+def _ladders(group):
+    return _GROUP_LADDERS[group.name]
 
 
 def _it(group, lt):
@@ -116,7 +127,11 @@ G_A = _group("ridge.gt=0.5.gs=0.5.s2=1", gamma_t=0.5, gamma_s=0.5, sigma2=1.0,
              lam_t=[0.05, 2.0], lam_s=[0.3, 1.0, 3.0, C["lbar_a"] / 4, 4 * C["lbar_a"]])
 G_B = _group("ridge.gt=2.gs=0.5.s2=0.5", gamma_t=2.0, gamma_s=0.5, sigma2=0.5,
              lam_t=[0.01, 4.0], lam_s=[0.5, 2.0])
-G_C = _group("ridge.gt=0.5.gs=2.s2=1", gamma_t=0.5, gamma_s=2.0, sigma2=1.0,
+# The gamma_t = 0.5, gamma_s = 2 group tests differences of O(0.05-0.1) at a nearly interpolating teacher
+# (lam_t = lam_c/2 = 0.021), whose risk fluctuates most: twice the replicates (its designs, n_s = d/2, are cheap).
+G_C_LADDERS = {"fast": Ladder(d=FAST.d, reps=tuple(2 * r for r in FAST.reps)),
+               "full": Ladder(d=FULL.d, reps=tuple(2 * r for r in FULL.reps))}
+G_C = _group("ridge.gt=0.5.gs=2.s2=1", gamma_t=0.5, gamma_s=2.0, sigma2=1.0, ladders=G_C_LADDERS,
              lam_t=[0.1, C["lc_c"] / 2, 2 * C["lc_c"], 0.01],
              lam_s=[0.2, 1.0, C["bd_c"][0] / 8, 8 * C["bd_c"][1], C["opt_c"], C["opt_c"] / 4, 4 * C["opt_c"]])
 G_D = _group("ridge.gt=2.gs=2.s2=1", gamma_t=2.0, gamma_s=2.0, sigma2=1.0,
@@ -127,8 +142,8 @@ G_F1 = _group("ridge.same-inputs.g=0.5.s2=1", gamma_t=0.5, sigma2=1.0, student="
 G_F2 = _group("ridge.same-inputs.g=2.s2=1", gamma_t=2.0, sigma2=1.0, student="same", lam_t=[0.1], lam_s=[1.0])
 
 
-def _common(**kw):
-    base = dict(source=SOURCE, ladders=LADDERS, finite_size=1.0, finite_size_reason=FINITE_SIZE_REASON,
+def _common(group, **kw):
+    base = dict(source=SOURCE, ladders=_ladders(group), finite_size=1.0, finite_size_reason=FINITE_SIZE_REASON,
                 family="ridge", setup="n_t = round(d/gamma_t), n_s = round(d/gamma_s); beta* uniform on the sphere "
                 "of radius sqrt(r2); exact spectral ridge; exact excess risk ||beta - beta*||^2")
     base.update(kw)
@@ -144,7 +159,7 @@ def _risk_claim(cid, title, group, lt, ls, note):
         return [T.teacher_risk(p["lam_t"], p["gamma_t"], p["sigma2"], p["r2"]),
                 T.student_risk(p["lam_t"], p["gamma_t"], p["lam_s"], p["gamma_s"], p["sigma2"], p["r2"])]
 
-    return REGISTRY.add(Claim(**_common(
+    return REGISTRY.add(Claim(**_common(group,
         id=cid, title=title,
         statement=("R_t = (r2 kappa_t^2 + sigma2 gamma_t)/((1+kappa_t)^2 - gamma_t) and "
                    "R_s = r2 (1 - p_s p_t)^2 + p_s^2 c_t E_t + c_s (1 - p_s)^2 B_t " + note),
@@ -157,7 +172,7 @@ def _gap_claim(cid, title, statement, provenance, group, pairs, signs=None):
     params = dict(gamma_t=gp["gamma_t"], gamma_s=gp["gamma_s"], sigma2=gp["sigma2"], r2=gp["r2"],
                   pairs=tuple((float(a), float(b)) for a, b in pairs))
     names = tuple(f"R_s-R_t@lam_t={lt:.4g},lam_s={ls:.4g}" for lt, ls in pairs)
-    return REGISTRY.add(Claim(**_common(
+    return REGISTRY.add(Claim(**_common(group,
         id=cid, title=title, statement=statement, provenance=provenance, params=params,
         predict=lambda p: _gap_pred(p, p["pairs"]), simulate=_gaps(group, pairs), components=names,
         sign=tuple([True] * len(pairs)) if signs is None else signs, falsifier=GAP_FALSIFIER)))
@@ -245,7 +260,7 @@ def _opt_claim(cid, title, statement, provenance, group, lt, lopt, risk_fn):
             return float(T.student_risk_infinite_data(p["lam_t"], p["gamma_t"], ls, p["sigma2"], p["r2"]))
         return float(T.student_risk(p["lam_t"], p["gamma_t"], ls, p["gamma_s"], p["sigma2"], p["r2"]))
 
-    return REGISTRY.add(Claim(**_common(
+    return REGISTRY.add(Claim(**_common(group,
         id=cid, title=title, statement=statement, provenance=provenance, params=params, predict=predict,
         simulate=sel, components=("R_s(lam_s*)", "R_s(lam_s*/4)-R_s(lam_s*)", "R_s(4 lam_s*)-R_s(lam_s*)"),
         sign=(False, True, True), falsifier=GAP_FALSIFIER)))
@@ -279,7 +294,7 @@ def _same_claim(cid, group, lt, ls):
     gp = group.params
     params = dict(lam_t=lt, lam_s=ls, gamma=gp["gamma_t"], sigma2=gp["sigma2"], r2=gp["r2"])
     i, j = _it(group, lt), _is(group, ls)
-    return REGISTRY.add(Claim(**_common(
+    return REGISTRY.add(Claim(**_common(group,
         id=cid, title=f"Student refitting the teacher's own inputs (gamma = {gp['gamma_t']:g})",
         statement=("X_s = X_t: R_s = r2 int (1 - x^2/((x+lam_s)(x+lam_t)))^2 dmu_MP + sigma2 gamma int "
                    f"x^3/((x+lam_s)^2 (x+lam_t)^2) dmu_MP at gamma = {gp['gamma_t']:g}, lam_t = {lt:g}, lam_s = {ls:g}"),

@@ -48,7 +48,7 @@ def test_declared_falsifier_is_rejected(certification, claim_id):
 def test_certifier_rejects_a_wrong_prediction_end_to_end(certification):
     """A 5% error in a closed form must come out REJECTED from the full pipeline (same draws, same z_crit)."""
     claim = builtin_registry()["ridge.same-inputs-student.gamma>1"]
-    wrong = dataclasses.replace(claim, id=claim.id + ".wrong-by-5%",
+    wrong = dataclasses.replace(claim, id=claim.id + ".wrong-by-5pct",
                                 predict=lambda p: np.asarray(claim.predict(p), float) * 1.05)
     run = run_claims([wrong], tier=certification.tier, seed=certification.seed, n_tests=certification.n_tests)
     assert run.results[0].verdict == "REJECTED"
