@@ -1,4 +1,5 @@
-"""Argument checking shared by the closed forms: clear ``ValueError`` naming the parameter and its range."""
+"""Argument checking shared by the closed forms (no formulas here; the formulas and their sources, e.g. arXiv
+2505.18346, are in the modules that call it): a clear ``ValueError`` naming the parameter and its range."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ r"""High-precision mpmath "twins" of the Part (a) closed forms: the referee for 
 Used only in tests (``tests/test_rmt.py``, ``tests/test_ridge_theory.py``). No production code path may import
 it, and it imports nothing from :mod:`w2s.kernels` or from the numpy closed forms it referees.
 
-Spec: ``shared/theory/moniri_hassani.md`` §1.2 (Marchenko–Pastur quantities), §1.3 (teacher risk), §1.4
+Paper: Moniri & Hassani 2025, arXiv 2505.18346, Part (a). Spec: ``shared/theory/moniri_hassani.md`` §1.2 (Marchenko–Pastur quantities), §1.3 (teacher risk), §1.4
 (student risk, infinite student data), §1.5 (``rho``, ``theta``, ``rho*``), §1.6 (student risk as a function
 of ``lam_s``) and §1.7 (student reusing the teacher's inputs).
 

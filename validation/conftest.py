@@ -5,7 +5,6 @@ critical value (over every component of every claim) and the random draws are th
 """
 
 import pytest
-from threadpoolctl import threadpool_limits  # noqa: F401  (imported so BLAS pools are known before numba starts)
 
 from w2s.validation.registry import builtin_registry
 from w2s.validation.runner import run_claims

@@ -19,7 +19,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
@@ -297,7 +297,3 @@ def load_claims_file(path: str | Path, registry: Registry | None = None) -> list
         )
         added.append(registry.add(claim))
     return added
-
-
-def iter_ids(claims: Iterable[Claim]) -> list[str]:
-    return [c.id for c in claims]

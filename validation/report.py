@@ -156,7 +156,7 @@ def _markdown(run: RunResult, meta: dict, conv: dict, family_figs: list) -> str:
         for i, c in enumerate(r.components):
             head = f"`{r.claim.id}`" if i == 0 else ""
             tail = (f"{r.verdict}", "yes" if r.power_ok else "NO",
-                    f"{'rejects' if r.falsifier_rejected else 'NOT rejected'} ±{100 * r.claim.falsifier:g}%",
+                    f"{'rejects' if r.falsifier_rejected else 'NOT rejected'} +{100 * r.claim.falsifier:g}%",
                     f"{r.seconds:.1f}") if i == 0 else ("", "", "", "")
             lines.append(f"| {head} | {c.name} | {_fmt(c.prediction)} | {_fmt(c.fit.q_hat, c.fit.se_hat)} | "
                          f"{c.z:+.2f} | {100 * c.resolution:.2g}% | " + " | ".join(tail) + " |")

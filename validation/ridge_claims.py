@@ -36,9 +36,10 @@ SOURCE = "Moniri & Hassani 2025, arXiv 2505.18346, Part (a); spec moniri_hassani
 FINITE_SIZE_REASON = ("smooth spectral functional of a Wishart matrix: O(1/d) bias of the mean "
                       "(module docstring of w2s.validation.ridge_claims)")
 
-#: fast tier: ~10-20 s per simulation group on 2 cores; full tier: ~1 min per group, d up to 1024.
+#: fast tier: ~5-30 s per simulation group on 2 cores (~1.5 min in all); full tier: twice the replicates
+#: and d up to 1024 (~10 min in all).
 FAST = Ladder(d=(32, 64, 128, 256), reps=(8000, 4000, 2000, 600))
-FULL = Ladder(d=(64, 128, 256, 512, 1024), reps=(4000, 2000, 800, 200, 60))
+FULL = Ladder(d=(32, 64, 128, 256, 512, 1024), reps=(16000, 8000, 4000, 1200, 300, 80))
 LADDERS = {"fast": FAST, "full": FULL}
 
 #: Declared power of the claims on differences (R_s - R_t, or R_s around its optimum): a 20% error in the
