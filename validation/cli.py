@@ -175,18 +175,14 @@ def _cmd_certify(args) -> int:
     claims = _select(reg, args.pattern)
     console = Console(stderr=True)
     tasks, _ = plan(claims, args.tier, args.seed)
-    # progress in units of d * replicates: a rough proxy of the cost of a block
-    total = float(sum(t.reps * t.d for t in tasks))
     console.print(f"[bold]w2s certify[/bold]: {len(claims)} claims, tier {args.tier}, seed {args.seed}, "
                   f"{len(tasks)} simulation blocks")
     t0 = time.perf_counter()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TimeRemainingColumn(), console=console, disable=args.quiet, transient=False) as progress:
         bar = progress.add_task("simulating", total=len(tasks))
-        done = {"work": 0.0}
 
         def on_task(task, seconds):
-            done["work"] += task.reps * task.d
             progress.update(bar, advance=1, description=f"simulating d={task.d:<5d} {task.sim_key[:40]:<40s}")
 
         run = run_claims(claims, tier=args.tier, seed=args.seed, family_alpha=args.alpha, on_task=on_task)

@@ -44,24 +44,39 @@ def _mpl():
 
 
 def convergence_figure(result: ClaimResult, path: Path) -> None:
-    """|mean_d - prediction| vs d (log-log, SE bars) per component, with the fitted |Q_hat - Q + a d^-alpha|."""
+    """Left: |mean_d - prediction| vs d (log-log, SE bars; lower bars clipped at 90% of the point so they stay
+    on a log axis) with the fitted |Q_hat - Q + a d^-alpha|. Right: the signed discrepancy against d^-alpha,
+    where the weighted fit is a straight line whose intercept at d = inf (x = 0) is the extrapolated
+    discrepancy, drawn with its +- z_crit SE interval: the claim is certified when that interval covers 0."""
     plt = _mpl()
-    fig, ax = plt.subplots(figsize=(6.0, 4.0), dpi=110)
-    for c in result.components:
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11.0, 4.0), dpi=110)
+    for k, c in enumerate(result.components):
+        color = f"C{k % 10}"
         d = np.array([r.d for r in c.rungs], float)
         dev = np.array([r.mean for r in c.rungs]) - c.prediction
         se = np.array([r.se for r in c.rungs])
-        line = ax.errorbar(d, np.abs(dev), yerr=se, fmt="o", ms=4, capsize=3, label=c.name)
+        lower = np.minimum(se, 0.9 * np.abs(dev))
+        ax.errorbar(d, np.abs(dev), yerr=[lower, se], fmt="o", ms=4, capsize=3, color=color, label=c.name)
         dd = np.geomspace(d[0], d[-1] * 4, 100)
         fitted = c.fit.q_hat - c.prediction + c.fit.a * dd ** (-c.fit.alpha)
-        ax.plot(dd, np.abs(fitted), "-", color=line[0].get_color(), alpha=0.6, lw=1)
-        ax.axhline(c.z_crit * c.fit.se_hat, color=line[0].get_color(), ls=":", lw=0.8)
+        ax.plot(dd, np.abs(fitted), "-", color=color, alpha=0.6, lw=1)
+        x = d ** (-c.fit.alpha)
+        bx.errorbar(x, dev, yerr=se, fmt="o", ms=4, capsize=3, color=color, label=c.name)
+        xx = np.linspace(0.0, x.max() * 1.05, 50)
+        bx.plot(xx, c.fit.q_hat - c.prediction + c.fit.a * xx, "-", color=color, alpha=0.6, lw=1)
+        bx.errorbar([0.0], [c.fit.q_hat - c.prediction], yerr=[c.z_crit * c.fit.se_hat], fmt="s", ms=5,
+                    capsize=4, color=color, alpha=0.8)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("dimension d")
     ax.set_ylabel("|simulated mean - prediction|")
-    ax.set_title(f"{result.claim.id}\n{result.verdict}; dotted: z_crit x SE of the extrapolation", fontsize=8)
     ax.legend(fontsize=6, loc="best")
+    bx.axhline(0.0, color="k", lw=0.8)
+    alpha = result.components[0].fit.alpha if result.components else 1.0
+    bx.set_xlabel(f"d^-{alpha:g}  (x = 0 is d = infinity)")
+    bx.set_ylabel("simulated mean - prediction")
+    bx.set_title("squares: extrapolated discrepancy +- z_crit SE", fontsize=8)
+    fig.suptitle(f"{result.claim.id}: {result.verdict}", fontsize=9)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
