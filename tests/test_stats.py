@@ -169,3 +169,17 @@ def test_claim_validation():
         Ladder((64, 32), (10, 10))
     with pytest.raises(ValueError, match="seed"):
         run_claims([_claim()], seed=-1)
+
+
+def test_process_executor_gives_the_same_results_as_local():
+    from w2s.validation.runner import ProcessExecutor
+
+    claims = [_claim(), _claim(1.05, cid="synthetic.wrong")]
+    local = run_claims(claims, seed=21)
+    forked = run_claims(claims, seed=21, executor=ProcessExecutor(2))
+    for cid in ("synthetic.q", "synthetic.wrong"):
+        a, b = local[cid].components[0], forked[cid].components[0]
+        assert [(r.mean, r.se) for r in a.rungs] == [(r.mean, r.se) for r in b.rungs]
+        assert local[cid].verdict == forked[cid].verdict
+    with pytest.raises(ValueError, match="jobs"):
+        ProcessExecutor(0)

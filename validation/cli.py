@@ -10,12 +10,17 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
 from .registry import Claim, builtin_registry, load_claims_file
 from .stats import DEFAULT_FAMILY_ALPHA
+
+
+#: Default worker processes: the machine's cores, at most 4 (each worker holds ~250 MiB at the fast tier).
+DEFAULT_JOBS = max(1, min(4, os.cpu_count() or 1))
 
 
 class UsageError(Exception):
@@ -54,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     pc.add_argument("--out", default="w2s-report", help="report directory (default ./w2s-report)")
     pc.add_argument("--alpha", type=_alpha, default=DEFAULT_FAMILY_ALPHA,
                     help=f"family-wise false-alarm rate of the run (default {DEFAULT_FAMILY_ALPHA})")
+    pc.add_argument("--jobs", type=_pos_int, default=DEFAULT_JOBS,
+                    help=f"worker processes, one BLAS thread each (default here: {DEFAULT_JOBS} = cores, at most 4; "
+                         "1 runs in process); the results do not depend on it")
     pc.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     pc.add_argument("--claims", action="append", default=[], metavar="FILE", help=claims_help)
     pc.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -67,6 +75,13 @@ def _nonneg_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
     if v < 0:
         raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return v
+
+
+def _pos_int(text: str) -> int:
+    v = _nonneg_int(text)
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
     return v
 
 
@@ -169,7 +184,7 @@ def _cmd_certify(args) -> int:
     from rich.table import Table
 
     from .report import write_report
-    from .runner import plan, run_claims
+    from .runner import LocalExecutor, ProcessExecutor, plan, run_claims
 
     reg = _registry(args.claims)
     claims = _select(reg, args.pattern)
@@ -185,7 +200,9 @@ def _cmd_certify(args) -> int:
         def on_task(task, seconds):
             progress.update(bar, advance=1, description=f"simulating d={task.d:<5d} {task.sim_key[:40]:<40s}")
 
-        run = run_claims(claims, tier=args.tier, seed=args.seed, family_alpha=args.alpha, on_task=on_task)
+        executor = ProcessExecutor(args.jobs) if args.jobs > 1 else LocalExecutor()
+        run = run_claims(claims, tier=args.tier, seed=args.seed, family_alpha=args.alpha, on_task=on_task,
+                         executor=executor)
         progress.update(bar, description="writing report")
         paths = write_report(run, args.out, reg, figures=not args.no_figures)
     wall = time.perf_counter() - t0

@@ -67,6 +67,11 @@ def simulate_ridge(params, d, rng, reps):
     return {"R_t": R_t, "R_s": R_s}
 
 
+#: Stand-in for the ridgeless limit lam -> 0 in simulation. At d > n the designs are used in dual form, whose
+#: eigenvalues are bounded below by about (sqrt(gamma) - 1)^2 = 0.17 at gamma = 2, so lam = 1e-8 moves the risk
+#: by O(1e-8) relative: far below the resolution of any certificate here.
+RIDGELESS = 1e-8
+
 _GROUP_LADDERS: dict[str, dict] = {}
 
 
@@ -136,7 +141,7 @@ G_C = _group("ridge.gt=0.5.gs=2.s2=1", gamma_t=0.5, gamma_s=2.0, sigma2=1.0, lad
              lam_t=[0.1, C["lc_c"] / 2, 2 * C["lc_c"], 0.01],
              lam_s=[0.2, 1.0, C["bd_c"][0] / 8, 8 * C["bd_c"][1], C["opt_c"], C["opt_c"] / 4, 4 * C["opt_c"]])
 G_D = _group("ridge.gt=2.gs=2.s2=1", gamma_t=2.0, gamma_s=2.0, sigma2=1.0,
-             lam_t=[0.1, 5.0, C["lc_d"] / 2, 2 * C["lc_d"]], lam_s=[1.0])
+             lam_t=[0.1, 5.0, C["lc_d"] / 2, 2 * C["lc_d"], RIDGELESS], lam_s=[1.0, RIDGELESS])
 G_E = _group("ridge.gt=0.5.infinite-student.s2=1", gamma_t=0.5, sigma2=1.0, student="infinite",
              lam_t=[0.01], lam_s=[C["opt_e"], C["opt_e"] / 4, 4 * C["opt_e"]])
 G_F1 = _group("ridge.same-inputs.g=0.5.s2=1", gamma_t=0.5, sigma2=1.0, student="same", lam_t=[0.05], lam_s=[0.3])
@@ -192,6 +197,28 @@ _risk_claim("ridge.risk.gamma_s>1.over-regularised-teacher", "Teacher and studen
             G_D, 5.0, 1.0, "at gamma_t = gamma_s = 2, lam_t = 5 > lam_t* = 2")
 _risk_claim("ridge.risk.gamma_s>1.overparameterised-teacher", "Teacher and student risk, d > n_t, d > n_s",
             G_D, 0.1, 1.0, "at gamma_t = gamma_s = 2, lam_t = 0.1 (Table R1 row 5)")
+
+
+
+def _ridgeless_predict(p):
+    return [T.teacher_risk_ridgeless(p["gamma_t"], p["sigma2"], p["r2"]),
+            T.student_risk_interpolating(p["lam_t"], p["gamma_t"], p["gamma_s"], p["sigma2"], p["r2"])]
+
+
+def _ridgeless_select(group, lt):
+    i0, i, j0 = _it(group, RIDGELESS), _it(group, lt), _is(group, RIDGELESS)
+    return group.observe(lambda out: np.column_stack([out["R_t"][:, i0], out["R_s"][:, i, j0]]))
+
+
+REGISTRY.add(Claim(**_common(
+    G_D, id="ridge.ridgeless-limits.gamma>1",
+    title="Min-norm interpolating teacher and student (lam -> 0, d > n)",
+    statement=("At gamma_t = gamma_s = 2, sigma2 = r2 = 1: the min-norm teacher has R_t = r2 (1 - 1/gamma_t) + "
+               "sigma2/(gamma_t - 1) = 1.5, and the interpolating student of a lam_t = 0.1 teacher has "
+               "R_s = r2 (1 - 2 tau1_t/gamma_s) + B_t/gamma_s. Simulated with lam = 1e-8 (see RIDGELESS)."),
+    provenance="DERIVED under setup (a) of moniri_hassani.md §1.3-1.4 (ridgeless limits)",
+    params=dict(lam_t=0.1, gamma_t=2.0, gamma_s=2.0, sigma2=1.0, r2=1.0), predict=_ridgeless_predict,
+    simulate=_ridgeless_select(G_D, 0.1), components=("R_t(lam_t->0)", "R_s(lam_t=0.1, lam_s->0)"))))
 
 # ----- phase diagram: gamma_s < 1 ---------------------------------------------------------------------------
 _gap_claim(

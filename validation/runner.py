@@ -7,7 +7,7 @@ execution, or which other claims are in the run — and a run is reproducible bi
 simulation (:class:`~w2s.validation.registry.SharedSimulation`) share its blocks: it is simulated once.
 
 Executors. :class:`LocalExecutor` runs blocks in this process, one after another (BLAS and numba use the
-cores). Any object with a ``map(fn, tasks)`` method yielding ``(task, result, seconds)`` can replace it — a
+cores); :class:`ProcessExecutor` spreads them over forked worker processes (``w2s certify --jobs N``). Any object with a ``map(fn, tasks)`` method yielding ``(task, result, seconds)`` can replace it — a
 process pool or a distributed engine — without touching the claims: a :class:`Task` carries everything needed
 to compute its block.
 """
@@ -15,6 +15,7 @@ to compute its block.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Protocol
 
@@ -25,7 +26,7 @@ from w2s.kernels.rng import generator
 from .registry import Claim
 from .stats import DEFAULT_FAMILY_ALPHA, MIN_REPS, ComponentCheck, bonferroni_z, check_component, rung_stats
 
-__all__ = ["BLOCK_SIZE", "Task", "SimulationError", "Executor", "LocalExecutor", "ClaimResult", "RunResult", "run_claims", "plan"]
+__all__ = ["BLOCK_SIZE", "Task", "SimulationError", "Executor", "LocalExecutor", "ProcessExecutor", "ClaimResult", "RunResult", "run_claims", "plan"]
 
 #: Replicates per seeded block. Fixed, so that results do not depend on how blocks are scheduled.
 BLOCK_SIZE = 50
@@ -73,6 +74,60 @@ class LocalExecutor:
             t0 = time.perf_counter()
             out = task()
             yield task, out, time.perf_counter() - t0
+
+
+_FORKED_TASKS: list = []
+
+
+def _limit_blas_threads() -> None:
+    """Worker initializer: one BLAS thread per process, so that ``jobs`` processes do not oversubscribe cores."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+
+
+def _run_forked(index: int):
+    t0 = time.perf_counter()
+    out = _FORKED_TASKS[index]()
+    return out, time.perf_counter() - t0
+
+
+class ProcessExecutor:
+    """Blocks spread over ``jobs`` forked worker processes (POSIX ``fork``), one BLAS thread each.
+
+    Workers inherit the task list through ``fork``, so claims need not be picklable (they may hold lambdas);
+    only the raw results travel back. Results are identical to :class:`LocalExecutor`'s: every block draws from
+    its own seeded generator, whichever process runs it.
+    """
+
+    def __init__(self, jobs: int):
+        if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+            raise ValueError(f"jobs must be an integer >= 1, got {jobs!r}")
+        self.jobs = jobs
+
+    def map(self, tasks: list[Task]) -> Iterator[tuple[Task, object, float]]:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        global _FORKED_TASKS
+        _FORKED_TASKS = list(tasks)
+        try:
+            ctx = multiprocessing.get_context("fork")
+        except ValueError:  # no fork on this platform: run in process
+            yield from LocalExecutor().map(tasks)
+            return
+        try:
+            with ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_limit_blas_threads) as pool:
+                with warnings.catch_warnings():
+                    # Python >= 3.12 warns that fork() in a threaded process may deadlock; the workers only run
+                    # numpy/numba code with BLAS re-initialised to one thread (threadpoolctl) after the fork.
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    futures = {pool.submit(_run_forked, i): i for i in range(len(tasks))}
+                for fut in as_completed(futures):
+                    out, dt = fut.result()
+                    yield tasks[futures[fut]], out, dt
+        finally:
+            _FORKED_TASKS = []
 
 
 @dataclass
