@@ -175,12 +175,13 @@ def _risk_claim(cid, title, group, lt, ls, note):
 
 def _gap_claim(cid, title, statement, provenance, group, pairs, signs=None):
     gp = group.params
-    params = dict(gamma_t=gp["gamma_t"], gamma_s=gp["gamma_s"], sigma2=gp["sigma2"], r2=gp["r2"],
-                  pairs=tuple((float(a), float(b)) for a, b in pairs))
+    # the (lam_t, lam_s) pairs define the components (and the simulated grid), so they are fixed, not parameters
+    params = dict(gamma_t=gp["gamma_t"], gamma_s=gp["gamma_s"], sigma2=gp["sigma2"], r2=gp["r2"])
+    pairs = tuple((float(a), float(b)) for a, b in pairs)
     names = tuple(f"R_s-R_t@lam_t={lt:.4g},lam_s={ls:.4g}" for lt, ls in pairs)
     return REGISTRY.add(Claim(**_common(group,
         id=cid, title=title, statement=statement, provenance=provenance, params=params,
-        predict=lambda p: _gap_pred(p, p["pairs"]), simulate=_gaps(group, pairs), components=names,
+        predict=lambda p: _gap_pred(p, pairs), simulate=_gaps(group, pairs), components=names,
         sign=tuple([True] * len(pairs)) if signs is None else signs, falsifier=GAP_FALSIFIER)))
 
 
