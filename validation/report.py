@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .plotting import pyplot, save
 from .registry import Registry
 from .runner import ClaimResult, RunResult
 
@@ -34,21 +35,12 @@ def safe_name(claim_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", claim_id.replace("<", "lt").replace(">", "gt"))
 
 
-def _mpl():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def convergence_figure(result: ClaimResult, path: Path) -> None:
     """Left: |mean_d - prediction| vs d (log-log, SE bars; lower bars clipped at 90% of the point so they stay
     on a log axis) with the fitted |Q_hat - Q + a d^-alpha|. Right: the signed discrepancy against d^-alpha,
     where the weighted fit is a straight line whose intercept at d = inf (x = 0) is the extrapolated
     discrepancy, drawn with its +- z_crit SE interval: the claim is certified when that interval covers 0."""
-    plt = _mpl()
+    plt = pyplot()
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(11.0, 4.0), dpi=110)
     for k, c in enumerate(result.components):
         color = f"C{k % 10}"
@@ -77,9 +69,7 @@ def convergence_figure(result: ClaimResult, path: Path) -> None:
     bx.set_ylabel("simulated mean - prediction")
     bx.set_title("squares: extrapolated discrepancy +- z_crit SE", fontsize=8)
     fig.suptitle(f"{result.claim.id}: {result.verdict}", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    save(fig, path)
 
 
 def _fmt(x: float, se: float | None = None) -> str:

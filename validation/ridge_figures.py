@@ -15,17 +15,10 @@ from w2s.kernels.rng import generator
 from w2s.kernels.ridge import ridge_w2s
 from w2s.theory import ridge as T
 
+from .plotting import pyplot, save
+
 FIG_D = 256  #: dimension of the simulation points in the figures
 FIG_REPS = 40  #: replicates per figure simulation (points carry 2 SE bars)
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def _simulate_grid(gamma_t, gamma_s, sigma2, lam_t, lam_s, rng, d=FIG_D, reps=FIG_REPS):
@@ -40,7 +33,7 @@ def _simulate_grid(gamma_t, gamma_s, sigma2, lam_t, lam_s, rng, d=FIG_D, reps=FI
 
 def risk_vs_student_ridge(run, figdir: Path, seed: int):
     """R_s and R_t versus lam_s for several lam_t (gamma_s < 1 and > 1)."""
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), dpi=110)
     gamma_t, sigma2 = 0.5, 1.0
     lam_star = float(T.optimal_teacher_lambda(gamma_t, sigma2))
@@ -66,10 +59,7 @@ def risk_vs_student_ridge(run, figdir: Path, seed: int):
         ax.legend(fontsize=7)
     fig.suptitle("Student risk vs student ridge: theory (lines), simulation at d = "
                  f"{FIG_D} ({FIG_REPS} replicates, 2 SE bars); dashed: teacher risk R_t", fontsize=9)
-    fig.tight_layout()
-    path = figdir / "ridge_risk_vs_lam_s.png"
-    fig.savefig(path)
-    plt.close(fig)
+    path = save(fig, figdir / "ridge_risk_vs_lam_s.png")
     return [(path, "Ridge (Part a): R_s vs lam_s for lam_t below, at and above lam_t* (dashed: R_t). With n_s > d "
                    "(left) the student wins for small lam_s iff lam_t < lam_t*; with d > n_s (right) the window "
                    "is an interval around lam_s = gamma_s - 1 and needs lam_t < lam_c < lam_t*.")]
@@ -77,7 +67,7 @@ def risk_vs_student_ridge(run, figdir: Path, seed: int):
 
 def phase_diagram(run, figdir: Path, seed: int):
     """Sign of R_s - R_t over the (lam_t, lam_s) plane with the closed-form boundary and simulated points."""
-    plt = _plt()
+    plt = pyplot()
     gamma_t, sigma2 = 2.0, 1.0
     lam_star = float(T.optimal_teacher_lambda(gamma_t, sigma2))
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), dpi=110)
@@ -118,10 +108,7 @@ def phase_diagram(run, figdir: Path, seed: int):
         ax.legend(fontsize=6, loc="lower left")
     fig.suptitle("W2S phase diagram: theory regions and boundary; simulated sign of R_s - R_t at d = 200 "
                  "(30 replicates)", fontsize=9)
-    fig.tight_layout()
-    path = figdir / "ridge_phase_diagram.png"
-    fig.savefig(path)
-    plt.close(fig)
+    path = save(fig, figdir / "ridge_phase_diagram.png")
     return [(path, "Ridge (Part a): (lam_t, lam_s) phase diagram. Left, n_s > d: W2S iff lam_t < lam_t*, for "
                    "0 < lam_s < lam_bar(lam_t). Right, d > n_s: W2S iff lam_t < lam_c(gamma_s) < lam_t*, in an "
                    "interval of lam_s with lam_- lam_+ = (gamma_s - 1)^2.")]
@@ -129,7 +116,7 @@ def phase_diagram(run, figdir: Path, seed: int):
 
 def lambda_c_curve(run, figdir: Path, seed: int):
     """Threshold lam_c(gamma_s)/lam_t* against gamma_s (closed form; no simulation)."""
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.5, 4), dpi=110)
     gs = np.geomspace(0.1, 50, 200)
     for gamma_t, sigma2 in ((0.5, 1.0), (2.0, 1.0), (1.0, 0.25)):
@@ -141,9 +128,6 @@ def lambda_c_curve(run, figdir: Path, seed: int):
     ax.set_ylabel("lam_c(gamma_s) / lam_t*")
     ax.set_title("W2S threshold: jump at gamma_s = 1 (rho* drops from 2 to 3/2)", fontsize=9)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    path = figdir / "ridge_lambda_c.png"
-    fig.savefig(path)
-    plt.close(fig)
+    path = save(fig, figdir / "ridge_lambda_c.png")
     return [(path, "Ridge (Part a): threshold teacher ridge lam_c(gamma_s), relative to lam_t*, from the closed "
                    "form (certified at two points by the w2s-threshold claims).")]
