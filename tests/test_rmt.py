@@ -222,7 +222,8 @@ def test_bounds():
 @pytest.mark.parametrize("gamma", [1e-4, 0.01, 0.5, 1.0, 2.0, 100.0, 1e4])
 def test_mp_integral_moments_and_stieltjes(gamma):
     # Moments of Marchenko-Pastur: mass 1, mean 1, second moment 1 + gamma; and int dmu/(x+lam) = m(-lam).
-    # mp_integral's quadrature runs at rel. tol 1e-13; 1e-12 allows for the accumulated sum.
+    # mp_integral runs each piece at rel. tol 1e-12 and the pieces of a positive integrand add up, so 1e-12
+    # bounds the total; 1e-11 for the sharply peaked 1/(x + 1e-10) at gamma = 1 (measured ~1e-14).
     assert math.isclose(rmt.mp_integral(lambda x: np.ones_like(x), gamma), 1.0, rel_tol=1e-12)
     assert math.isclose(rmt.mp_integral(lambda x: x, gamma), 1.0, rel_tol=1e-12)
     assert math.isclose(rmt.mp_integral(lambda x: x * x, gamma), 1.0 + gamma, rel_tol=1e-12)
@@ -231,8 +232,10 @@ def test_mp_integral_moments_and_stieltjes(gamma):
         assert mpref.rel_err(val, mpref.stieltjes(lam, gamma)) <= 1e-12
         val2 = rmt.mp_integral(lambda x: 1.0 / (x + lam) ** 2, gamma)
         assert mpref.rel_err(val2, mpref.stieltjes_deriv(lam, gamma)) <= 1e-12
-    # fixed Gauss-Legendre path (no singularity left after the cosine substitution): fast convergence
-    assert math.isclose(rmt.mp_integral(lambda x: x * x, gamma, n_nodes=64), 1.0 + gamma, rel_tol=1e-12)
+    # tiny ridges: the integrand peaks at x ~ lam near a hard edge; x_scale tells the quadrature where
+    for lam in (1e-10, 1e-6):
+        val = rmt.mp_integral(lambda x: 1.0 / (x + lam), gamma, x_scale=lam)
+        assert mpref.rel_err(val, mpref.stieltjes(lam, gamma)) <= 1e-11
 
 
 @pytest.mark.parametrize("gamma", [1e-4, 0.25, 1.0, 4.0, 1e4])

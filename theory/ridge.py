@@ -378,7 +378,8 @@ def student_risk_same_inputs(lam_t, lam_s, gamma, sigma2=1.0, r2=1.0):
 
         R_s = r2 int (1 - x^2/((x+lam_s)(x+lam_t)))^2 dmu_MP + sigma2 gamma int x^3/((x+lam_s)^2 (x+lam_t)^2) dmu_MP,
 
-    evaluated by :func:`w2s.theory.rmt.mp_integral` (rel. tol. 1e-13), with the bias filter written as
+    evaluated by :func:`w2s.theory.rmt.mp_integral` (rel. tol. 1e-12, refined near the lower edge at the scale of
+    ``min(lam_s, lam_t)``), with the bias filter written as
     ``(lam_s lam_t + x (lam_s + lam_t)) / ((x+lam_s)(x+lam_t))`` so that it never cancels.
     """
     ls = check_scalar("lam_s", lam_s, *LAM_RANGE)
@@ -392,5 +393,5 @@ def student_risk_same_inputs(lam_t, lam_s, gamma, sigma2=1.0, r2=1.0):
         bias = (ls * lt + x * (ls + lt)) / den
         return rr * bias * bias + s2 * g * x**3 / (den * den)
 
-    return mp_integral(integrand, g)
+    return mp_integral(integrand, g, x_scale=min(ls, lt))
 

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_output, check_gamma, check_lam
+from ._validate import LAM_RANGE, as_output, check_gamma, check_lam
 
 __all__ = [
     "MPQuantities",
@@ -167,20 +167,31 @@ def c_factor(lam, gamma):
 
 
 def mp_edges(gamma: float) -> tuple[float, float]:
-    """Support ``[a, b] = [(1 - sqrt(gamma))^2, (1 + sqrt(gamma))^2]`` of the continuous part of ``mu_MP``."""
+    """Support ``[a, b] = [(1 - sqrt(gamma))^2, (1 + sqrt(gamma))^2]`` of the continuous part of ``mu_MP``.
+
+    ``1 - sqrt(gamma)`` is evaluated as ``(1 - gamma)/(1 + sqrt(gamma))``, accurate also for ``gamma`` near 1.
+    """
     g = float(check_gamma("gamma", gamma))
     s = np.sqrt(g)
-    return (1.0 - s) ** 2, (1.0 + s) ** 2
+    return ((1.0 - g) / (1.0 + s)) ** 2, (1.0 + s) ** 2
 
 
-def mp_integral(f, gamma: float, *, n_nodes: int = 0) -> float:
-    r"""``int f(x) dmu_MP(x; gamma)`` for a function smooth on the support (vectorised ``f``).
+def mp_integral(f, gamma: float, *, x_scale: float | None = None) -> float:
+    r"""``int f(x) dmu_MP(x; gamma)`` for ``f`` smooth on ``(0, inf)`` (vectorised ``f``).
 
     The continuous part has density ``sqrt((b-x)(x-a)) / (2 pi gamma x)`` on ``[a, b]``; for ``gamma > 1`` the
-    atom ``(1 - 1/gamma) f(0)`` is added. The substitution ``x = (a+b)/2 + (b-a)/2 cos(t)`` turns the integral
-    into ``int_0^pi f(x(t)) h^2 sin^2 t / (2 pi gamma x(t)) dt`` with ``h = (b-a)/2``, whose integrand has no
-    square-root singularity; it is evaluated by adaptive Gauss–Kronrod (``scipy.integrate.quad``) to a
-    relative tolerance of 1e-13. (``n_nodes`` > 0 instead uses a fixed Gauss–Legendre rule, for speed.)
+    atom ``(1 - 1/gamma) f(0)`` is added. With ``x = a + 2 h sin^2(s/2)``, ``h = (b - a)/2``, ``s`` in
+    ``[0, pi]`` (``s = 0`` is the lower edge ``a``), the integral becomes
+
+        int_0^pi f(x(s)) h^2 sin^2(s) / (2 pi gamma x(s)) ds,   sin^2(s) = 4 sin^2(s/2) cos^2(s/2),
+
+    whose integrand has no square-root singularity, stays finite when ``a = 0`` (``gamma = 1``), and is
+    evaluated without cancellation near the lower edge (``x`` is a sum of non-negative terms). Functions such
+    as ``1/(x + lam)`` vary on the scale ``x ~ lam`` near a hard edge (``a ~ 0``, i.e. ``gamma`` near 1), where
+    the integrand can peak sharply at ``s ~ sqrt(lam / h)``; ``[0, pi]`` is therefore split at geometric
+    breakpoints from ``s ~ 0.1 sqrt(x_scale / h)`` upwards (``x_scale``: the smallest scale of ``f``, e.g. the
+    smallest ridge; default 1e-10) and each piece is integrated by adaptive Gauss–Kronrod
+    (``scipy.integrate.quad``) to a relative tolerance of 1e-12.
     """
     from scipy import integrate
 
@@ -188,20 +199,23 @@ def mp_integral(f, gamma: float, *, n_nodes: int = 0) -> float:
     a, b = mp_edges(g)
     h = 0.5 * (b - a)
 
-    def integrand(t):
-        # x(t) = a + h (1 + cos t) = a + 2 h cos^2(t/2): a sum of non-negative terms, so no cancellation near
-        # t = pi; and sin^2 t = 4 sin^2(t/2) cos^2(t/2), so the ratio sin^2 t / x stays finite when a = 0
-        # (gamma = 1).
-        ct, st = np.cos(0.5 * t), np.sin(0.5 * t)
-        x = a + 2.0 * h * ct * ct
-        return f(x) * h * h * 4.0 * st * st * ct * ct / (2.0 * np.pi * g * x)
+    def integrand(s):
+        c, q = np.sin(0.5 * s), np.cos(0.5 * s)  # cos(t/2) and sin(t/2) for the usual angle t = pi - s
+        x = a + 2.0 * h * c * c
+        return f(x) * h * h * 4.0 * q * q * c * c / (2.0 * np.pi * g * x)
 
-    if n_nodes > 0:
-        nodes, weights = np.polynomial.legendre.leggauss(n_nodes)
-        t = 0.5 * np.pi * (nodes + 1.0)
-        cont = 0.5 * np.pi * float(np.sum(weights * integrand(t)))
-    else:
-        cont, _err = integrate.quad(lambda t: float(integrand(np.asarray(t))), 0.0, np.pi,
-                                    epsabs=0.0, epsrel=1e-13, limit=500)
+    scale = LAM_RANGE[0] if x_scale is None else float(x_scale)
+    s_min = min(np.pi, 0.1 * np.sqrt(max(scale, 1e-300) / h))
+    breaks = [0.0]
+    s_k = s_min
+    while s_k < np.pi:
+        breaks.append(s_k)
+        s_k *= 10.0
+    breaks.append(np.pi)
+    cont = 0.0
+    for lo, hi in zip(breaks[:-1], breaks[1:]):
+        val, _err = integrate.quad(lambda s: float(integrand(np.asarray(s))), lo, hi,
+                                   epsabs=0.0, epsrel=1e-12, limit=200)
+        cont += val
     atom = (1.0 - 1.0 / g) * float(f(np.asarray(0.0))) if g > 1.0 else 0.0
     return cont + atom
