@@ -831,7 +831,7 @@ SAME_INPUT_POINTS = [
 
 @pytest.mark.parametrize("args", SAME_INPUT_POINTS)
 def test_same_inputs_matches_referee(args):
-    # mp_integral's adaptive quadrature runs at rel. tol 1e-13; the referee's tanh-sinh at 80 digits over the
+    # mp_integral's adaptive quadrature runs at rel. tol 1e-12; the referee's tanh-sinh at 80 digits over the
     # raw density (independent substitution and rule). 1e-9 as asked; measured agreement ~1e-15.
     got = ridge.student_risk_same_inputs(*args)
     assert mpref.rel_err(got, mpref.student_risk_same_inputs(*args)) <= 1e-9
@@ -966,3 +966,9 @@ def test_same_inputs_student_at_the_edges_of_the_range(lam_t, lam_s, gamma):
     ref = mpref.student_risk_same_inputs(lam_t, lam_s, gamma)
     assert got > 0
     assert float(abs((got - ref) / ref)) <= 1e-10
+
+
+def test_lambda_c_beyond_the_supported_ridge_range_is_a_clear_error():
+    # lam_t* = sigma2 gamma_t / r2 = 1e11 > 1e10: the threshold cannot be located inside [1e-10, 1e10]
+    with pytest.raises(ValueError, match="lambda_c lies above"):
+        ridge.lambda_c(2.0, 1e4, 1e4, 1e-3)

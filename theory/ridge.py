@@ -363,6 +363,9 @@ def lambda_c(gamma_s, gamma_t, sigma2=1.0, r2=1.0) -> float:
         raise RuntimeError(f"theta is not increasing on (0, lam_t*] at gamma_t={gt}; lambda_c is ambiguous")
     if th[0] >= target:
         return 0.0
+    if th[-1] < target:  # only when lam_t* > 1e10 was clipped: the root lies beyond the supported range
+        raise ValueError(f"lambda_c lies above lam = {LAM_RANGE[1]:g} (lam_t* = sigma2*gamma_t/r2 = "
+                         f"{s2 * gt / rr:g}): outside the supported ridge range; reduce sigma2*gamma_t/r2")
     def f(x):  # exp(log(.)) may step outside [1e-10, lam_t*] by an ulp: clip back
         return float(theta(np.clip(np.exp(x), grid[0], lstar), gt, s2, rr)) - target
 
