@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numba
 
-__all__ = ["jit", "pjit"]
+__all__ = ["jit"]
 
 _POLICY = dict(
     cache=True,  # compiled code is stored beside the source: tests and CLI runs do not pay the JIT cost twice
-    nogil=True,  # kernels release the GIL, so a thread-based executor can run replicates side by side
+    nogil=True,  # kernels release the GIL: they never hold up other Python threads
     error_model="numpy",  # division by zero gives inf/nan as in numpy instead of raising: no hidden branches
     fastmath=False,  # no reassociation: results must match the numpy references to ~1e-12
 )
@@ -17,8 +17,3 @@ _POLICY = dict(
 def jit(fn):
     """``numba.njit`` with the project's policy (serial kernel)."""
     return numba.njit(**_POLICY)(fn)
-
-
-def pjit(fn):
-    """``numba.njit(parallel=True)`` with the project's policy, for kernels whose outer loop is a ``prange``."""
-    return numba.njit(parallel=True, **_POLICY)(fn)

@@ -188,16 +188,17 @@ def ridge_w2s_from_problem(problem: RidgeProblem, lam_t, lam_s=None, *, student:
     s, V = design_eig(X_t)
     g = V.T @ (X_t.T @ y_t) / n_t
     b = V.T @ beta
-    R_t = teacher_risk_grid(g, s, b, _residual(beta, V, b), lam_t)
+    resid_t = _residual(beta, V, b)
+    R_t = teacher_risk_grid(g, s, b, resid_t, lam_t)
     if student == "none":
         return RidgeW2SSample(lam_t, np.empty(0), R_t, None)
     lam_s = _check_grid("lam_s", lam_s)
     alpha = g[:, None] / (s[:, None] + lam_t[None, :])  # teacher coefficients in V, (k_t, L_t)
     if student == "same":
-        R_s = student_risk_grid(alpha, s, b, _residual(beta, V, b), lam_s)
+        R_s = student_risk_grid(alpha, s, b, resid_t, lam_s)
     elif student == "infinite":
         # beta_s = beta_t / (1 + lam_s): the "student spectrum" is q = 1 in the basis V
-        R_s = student_risk_grid(alpha, np.ones_like(s), b, _residual(beta, V, b), lam_s)
+        R_s = student_risk_grid(alpha, np.ones_like(s), b, resid_t, lam_s)
     else:
         if problem.X_s is None:
             raise ValueError("student='fresh' needs a problem drawn with n_s")

@@ -13,7 +13,6 @@ import json
 import os
 import sys
 import time
-from pathlib import Path
 
 from .registry import Claim, builtin_registry, load_claims_file
 from .stats import DEFAULT_FAMILY_ALPHA

@@ -23,8 +23,6 @@ cheaply and large ``d`` pins the extrapolation, so replicates fall with ``d`` (r
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
 from w2s.kernels.ridge import ridge_w2s
@@ -115,7 +113,6 @@ def _gap_pred(gp, pairs):
 # ---------------------------------------------------------------------------------------------------------
 # Derived constants of the groups (closed forms, computed once).
 # ---------------------------------------------------------------------------------------------------------
-@lru_cache(maxsize=None)
 def _consts():
     c = {}
     c["lbar_a"] = float(T.w2s_boundary(0.05, 0.5, 0.5, 1.0)[0])  # gamma_s < 1 boundary at lam_t = 0.05
@@ -173,7 +170,7 @@ def _risk_claim(cid, title, group, lt, ls, note):
         params=params, predict=predict, simulate=_risks(group, lt, ls), components=("R_t", "R_s"))))
 
 
-def _gap_claim(cid, title, statement, provenance, group, pairs, signs=None):
+def _gap_claim(cid, title, statement, provenance, group, pairs):
     gp = group.params
     # the (lam_t, lam_s) pairs define the components (and the simulated grid), so they are fixed, not parameters
     params = dict(gamma_t=gp["gamma_t"], gamma_s=gp["gamma_s"], sigma2=gp["sigma2"], r2=gp["r2"])
@@ -182,7 +179,7 @@ def _gap_claim(cid, title, statement, provenance, group, pairs, signs=None):
     return REGISTRY.add(Claim(**_common(group,
         id=cid, title=title, statement=statement, provenance=provenance, params=params,
         predict=lambda p: _gap_pred(p, pairs), simulate=_gaps(group, pairs), components=names,
-        sign=tuple([True] * len(pairs)) if signs is None else signs, falsifier=GAP_FALSIFIER)))
+        sign=(True,) * len(pairs), falsifier=GAP_FALSIFIER)))
 
 
 # ----- teacher and student risk at six points ---------------------------------------------------------------
