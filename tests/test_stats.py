@@ -183,3 +183,18 @@ def test_process_executor_gives_the_same_results_as_local():
         assert local[cid].verdict == forked[cid].verdict
     with pytest.raises(ValueError, match="jobs"):
         ProcessExecutor(0)
+
+
+def test_exact_at_every_size_is_a_weighted_mean():
+    """finite_size = 0: the fit is the inverse-variance weighted mean, with n_rungs - 1 dof (one rung allowed)."""
+    fit = fit_extrapolation([10, 20, 40], [1.0, 2.0, 4.0], [1.0, 1.0, 2.0], alpha=0.0)
+    w = np.array([1.0, 1.0, 0.25])
+    assert fit.q_hat == pytest.approx(np.sum(w * [1.0, 2.0, 4.0]) / w.sum())
+    assert fit.se_hat == pytest.approx(1 / np.sqrt(w.sum()))
+    assert fit.dof == 2 and fit.a == 0.0
+    one = fit_extrapolation([10], [3.0], [0.5], alpha=0.0)
+    assert (one.q_hat, one.se_hat, one.dof) == (3.0, 0.5, 0)
+    with pytest.raises(ValueError, match="at least 2 rungs"):
+        fit_extrapolation([10], [3.0], [0.5], alpha=1.0)
+    with pytest.raises(ValueError, match="alpha must be >= 0"):
+        fit_extrapolation([10, 20], [3.0, 3.0], [0.5, 0.5], alpha=-1.0)

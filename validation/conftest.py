@@ -1,13 +1,15 @@
-"""Fixtures of the certification tests: one certification run of every built-in claim per session.
+"""Fixtures of the certification tests: one certification run per claim family per session.
 
-All built-in claims are run together, exactly as ``w2s certify --tier T --seed S`` runs them, so the Bonferroni
-critical value (over every component of every claim) and the random draws are the same as the CLI's.
+A family's claims are run exactly as ``w2s certify --tier T --seed S`` runs them: the random draws of a claim depend
+only on ``(seed, simulation key, ladder)``, and the Bonferroni critical value is taken over every component of
+every built-in claim (``n_tests``), so a family certified here gets the same draws, the same ``z_crit`` and hence
+the same verdicts as in the full CLI run. Running one family's test file therefore simulates only that family.
 """
 
 import pytest
 
 from w2s.validation.registry import builtin_registry
-from w2s.validation.runner import run_claims
+from w2s.validation.runner import LocalExecutor, ProcessExecutor, run_claims
 
 
 @pytest.fixture(scope="session")
@@ -16,6 +18,33 @@ def tier(request):
 
 
 @pytest.fixture(scope="session")
-def certification(request, tier):
+def n_tests():
+    """Number of tested components in a full ``w2s certify`` run (the Bonferroni family)."""
+    return sum(len(c.components) for c in builtin_registry())
+
+
+@pytest.fixture(scope="session")
+def certify_family(request, tier, n_tests):
+    """``certify_family(name)`` -> the :class:`RunResult` of that family's claims (run once per session)."""
     seed = request.config.getoption("--seed")
-    return run_claims(list(builtin_registry()), tier=tier, seed=seed)
+    jobs = request.config.getoption("--jobs")
+    if jobs < 1:
+        raise pytest.UsageError(f"--jobs must be >= 1, got {jobs}")
+    executor = ProcessExecutor(jobs) if jobs > 1 else LocalExecutor()
+    cache = {}
+
+    def run(family: str):
+        if family not in cache:
+            claims = builtin_registry().family(family)
+            if not claims:
+                raise LookupError(f"no built-in claim in family {family!r}")
+            cache[family] = run_claims(claims, tier=tier, seed=seed, n_tests=n_tests, executor=executor)
+        return cache[family]
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def certification(certify_family):
+    """The ridge family (Moniri & Hassani, Part (a))."""
+    return certify_family("ridge")

@@ -46,8 +46,8 @@ class Ladder:
     reps: tuple[int, ...]
 
     def __post_init__(self):
-        if len(self.d) != len(self.reps) or len(self.d) < 2:
-            raise ValueError("a ladder needs >= 2 rungs and one replicate count per rung")
+        if len(self.d) != len(self.reps) or len(self.d) < 1:
+            raise ValueError("a ladder needs >= 1 rung (>= 2 to extrapolate) and one replicate count per rung")
         if any(int(x) < 1 for x in self.d) or list(self.d) != sorted(set(self.d)):
             raise ValueError(f"ladder dimensions must be increasing positive integers, got {self.d}")
         if any(int(r) < 2 for r in self.reps):
@@ -106,7 +106,7 @@ class Claim:
     simulate: Callable[..., Any]
     ladders: Mapping[str, Ladder]
     components: tuple[str, ...] = ("value",)
-    finite_size: float = 1.0  #: exponent alpha of the leading correction a d^-alpha
+    finite_size: float = 1.0  #: exponent alpha of the leading correction a d^-alpha (0: exact at every size)
     finite_size_reason: str = ""
     sign: tuple[bool, ...] | None = None  #: components whose sign must be resolved
     scale: tuple[float, ...] | None = None  #: resolution scale per component (default |prediction|)
@@ -122,12 +122,16 @@ class Claim:
                 raise ValueError(f"claim {self.id}: unknown tier {tier!r} (allowed: {TIERS})")
         if "fast" not in self.ladders:
             raise ValueError(f"claim {self.id}: a 'fast' ladder is required")
+        if self.finite_size < 0:
+            raise ValueError(f"claim {self.id}: finite_size must be >= 0 (0: exact at every size)")
+        for tier, lad in self.ladders.items():
+            if self.finite_size > 0 and len(lad.d) < 2:
+                raise ValueError(f"claim {self.id}: the {tier!r} ladder needs >= 2 rungs to extrapolate "
+                                 "(finite_size = 0 declares a quantity exact at every size)")
         k = len(self.components)
         for name, val in (("sign", self.sign), ("scale", self.scale)):
             if val is not None and len(val) != k:
                 raise ValueError(f"claim {self.id}: {name} has {len(val)} entries for {k} components")
-        if self.finite_size <= 0:
-            raise ValueError(f"claim {self.id}: finite_size must be > 0")
 
     def ladder(self, tier: str) -> Ladder:
         if tier not in TIERS:
@@ -217,6 +221,10 @@ class Registry:
             return [c for c in self.claims.values() if fnmatch.fnmatchcase(c.id, pattern)]
         return [c for c in self.claims.values() if pattern in c.id]
 
+    def family(self, name: str) -> list[Claim]:
+        """Claims of one family (e.g. ``"ridge"``), in registration order."""
+        return [c for c in self.claims.values() if c.family == name]
+
     def __getitem__(self, claim_id: str) -> Claim:
         try:
             return self.claims[claim_id]
@@ -242,12 +250,23 @@ def register(claim: Claim, registry: Registry | None = None) -> Claim:
 _BUILTIN_LOADED = False
 
 
+#: Modules of :mod:`w2s.validation` that register the built-in claims, one per paper/mechanism (family).
+BUILTIN_CLAIM_MODULES = (
+    "ridge_claims",  # family "ridge": Moniri & Hassani, Part (a)
+    "weighted_ridge_claims",  # family "weighted-ridge": Moniri & Hassani, Part (b)
+    "feature_learning_claims",  # family "feature-learning": Moniri & Hassani, Part (c)
+    "elicitation_claims",  # family "elicitation": Awano & Suzuki
+    "transfer_claims",  # family "transfer": Somerstep et al.
+    "representation_claims",  # family "representations": Xue et al.
+)
+
+
 def builtin_registry() -> Registry:
     """:data:`REGISTRY` with every built-in claim module imported."""
     global _BUILTIN_LOADED
     if not _BUILTIN_LOADED:
-        from . import ridge_claims  # noqa: F401  (registers on import)
-
+        for module in BUILTIN_CLAIM_MODULES:  # each registers its claims and figures on import
+            importlib.import_module(f"{__package__}.{module}")
         _BUILTIN_LOADED = True
     return REGISTRY
 

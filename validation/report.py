@@ -52,6 +52,13 @@ def convergence_figure(result: ClaimResult, path: Path) -> None:
         dd = np.geomspace(d[0], d[-1] * 4, 100)
         fitted = c.fit.q_hat - c.prediction + c.fit.a * dd ** (-c.fit.alpha)
         ax.plot(dd, np.abs(fitted), "-", color=color, alpha=0.6, lw=1)
+        if c.fit.alpha == 0:  # exact at every size: the weighted mean over rungs, drawn right of the ladder
+            bx.errorbar(d, dev, yerr=se, fmt="o", ms=4, capsize=3, color=color, label=c.name)
+            bx.axhline(c.fit.q_hat - c.prediction, color=color, alpha=0.6, lw=1)
+            bx.errorbar([d[-1] * 2.0], [c.fit.q_hat - c.prediction], yerr=[c.z_crit * c.fit.se_hat], fmt="s",
+                        ms=5, capsize=4, color=color, alpha=0.8)
+            bx.set_xscale("log")
+            continue
         x = d ** (-c.fit.alpha)
         bx.errorbar(x, dev, yerr=se, fmt="o", ms=4, capsize=3, color=color, label=c.name)
         xx = np.linspace(0.0, x.max() * 1.05, 50)
@@ -65,7 +72,8 @@ def convergence_figure(result: ClaimResult, path: Path) -> None:
     ax.legend(fontsize=6, loc="best")
     bx.axhline(0.0, color="k", lw=0.8)
     alpha = result.components[0].fit.alpha if result.components else 1.0
-    bx.set_xlabel(f"d^-{alpha:g}  (x = 0 is d = infinity)")
+    bx.set_xlabel("size d (square: weighted mean over rungs; exact at every size)" if alpha == 0
+                  else f"d^-{alpha:g}  (x = 0 is d = infinity)")
     bx.set_ylabel("simulated mean - prediction")
     bx.set_title("squares: extrapolated discrepancy +- z_crit SE", fontsize=8)
     fig.suptitle(f"{result.claim.id}: {result.verdict}", fontsize=9)
@@ -179,7 +187,8 @@ def _markdown(run: RunResult, meta: dict, conv: dict, family_figs: list) -> str:
         params = ", ".join(f"{k}={v}" for k, v in c.params.items())
         lad = c.ladder(r.tier)
         lines += [f"- Parameters: {params}", f"- Ladder ({r.tier}): d = {list(lad.d)}, replicates = {list(lad.reps)}",
-                  f"- Finite-size model: a d^-{c.finite_size:g} — {c.finite_size_reason}",
+                  (f"- Finite-size model: exact at every size — {c.finite_size_reason}" if c.finite_size == 0 else
+                   f"- Finite-size model: a d^-{c.finite_size:g} — {c.finite_size_reason}"),
                   f"- Simulation time: {r.seconds:.1f} s (shared simulations counted in each claim using them)"]
         if r.error:
             lines += ["", f"**Error:** {r.error}"]

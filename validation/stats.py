@@ -27,6 +27,11 @@ error ``se_d = sd_d / sqrt(R_d)``; for ``R_d >= 20`` the mean is Gaussian to goo
 4. **Shrinking discrepancy.** The raw discrepancy ``|ybar_d - Q_inf|`` at the largest ``d`` must not exceed that
    at the smallest ``d`` by more than ``z_crit`` joint standard errors (a wrong limit with a lucky extrapolation
    would typically fail here).
+
+   ``alpha = 0`` declares a quantity whose mean is exact at every size (an identity in law, such as a
+   martingale's mean, or an exact reduced simulator against the full one): the model is then ``E[Q_d] = Q``,
+   step 1 is the inverse-variance weighted mean of the rungs, and step 2 tests that the rungs agree
+   (``n_rungs - 1`` degrees of freedom).
 5. **Resolution.** ``res = z_crit * SE_hat / scale`` (``scale = |Q_inf|`` unless the claim gives one): the
    smallest relative error of the prediction this run would detect. A certificate is quoted with it.
 6. **Power check.** The same data must reject the prediction scaled by ``(1 + 3 res)``: then
@@ -116,23 +121,24 @@ def fit_extrapolation(d, mean, se, alpha: float) -> Fit:
     d = np.asarray(d, dtype=float)
     y = np.asarray(mean, dtype=float)
     s = np.asarray(se, dtype=float)
-    if d.size < 2:
-        raise ValueError("extrapolation needs at least 2 rungs")
+    if alpha < 0:
+        raise ValueError(f"finite-size exponent alpha must be >= 0, got {alpha}")
+    exact = alpha == 0
+    if d.size < (1 if exact else 2):
+        raise ValueError("extrapolation needs at least 2 rungs (1 for a quantity exact at every size)")
     if np.any(s <= 0) or not np.all(np.isfinite(s)):
         raise ValueError("standard errors must be finite and > 0 (are all replicates identical?)")
-    if alpha <= 0:
-        raise ValueError(f"finite-size exponent alpha must be > 0, got {alpha}")
-    X = np.column_stack([np.ones_like(d), d ** (-alpha)])
+    X = np.ones((d.size, 1)) if exact else np.column_stack([np.ones_like(d), d ** (-alpha)])
     w = 1.0 / s**2
     XtW = X.T * w
     cov = np.linalg.inv(XtW @ X)
     beta = cov @ (XtW @ y)
     resid = y - X @ beta
     chi2 = float(np.sum(w * resid**2))
-    dof = int(d.size - 2)
+    dof = int(d.size - X.shape[1])
     p = float(sps.chi2.sf(chi2, dof)) if dof > 0 else float("nan")
-    return Fit(float(alpha), float(beta[0]), float(np.sqrt(cov[0, 0])), float(beta[1]), float(np.sqrt(cov[1, 1])),
-               chi2, dof, p)
+    a, a_se = (0.0, 0.0) if exact else (float(beta[1]), float(np.sqrt(cov[1, 1])))
+    return Fit(float(alpha), float(beta[0]), float(np.sqrt(cov[0, 0])), a, a_se, chi2, dof, p)
 
 
 @dataclass(frozen=True)

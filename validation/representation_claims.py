@@ -1,0 +1,1 @@
+"""Registered claims: Representations and W2S, Xue et al. (placeholder: no claim registered yet)."""
