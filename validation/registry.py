@@ -255,6 +255,7 @@ BUILTIN_CLAIM_MODULES = (
     "ridge_claims",  # family "ridge": Moniri & Hassani, Part (a)
     "weighted_ridge_claims",  # family "weighted-ridge": Moniri & Hassani, Part (b)
     "feature_learning_claims",  # family "feature-learning": Moniri & Hassani, Part (c)
+    "sgd_engine_claims",  # family "elicitation": the online-SGD kernels against their exact reduced chain
     "elicitation_claims",  # family "elicitation": Awano & Suzuki
     "transfer_claims",  # family "transfer": Somerstep et al.
     "representation_claims",  # family "representations": Xue et al.
