@@ -122,16 +122,17 @@ def _spiked_teacher(X, y, u, beta, lam_t, g_t):
     return out
 
 
-def spiked_w2s(d: int, n_t: int, n_s: int, lam_t, lam_s, g_s, *, zeta: float, g_t: float = 1.0,
+def spiked_w2s(d: int, n_t: int, n_s: int | None, lam_t, lam_s, g_s, *, zeta: float, g_t: float = 1.0,
                sigma2: float = 1.0, r2: float = 1.0, rng: np.random.Generator) -> SpikedSample:
     """One replicate of the spiked weighted-ridge teacher -> student problem over the ``(lam_t, lam_s, g_s)`` grid.
 
     ``u = e_1`` and ``beta* = sqrt(r2) (zeta e_1 + sqrt(1 - zeta^2) e_2)`` (spec moniri_hassani.md §5; the design is
     rotation invariant, so this is the general case in law). Draw order: ``X_t``, noise, ``X_s``.
+    ``n_s=None`` is the infinite-data student ``beta_s = (I + lam_s Gamma_s)^{-1} beta_t`` (no ``X_s`` drawn).
     """
     d = _check_size("d", d, 2)
     n_t = _check_size("n_t", n_t)
-    n_s = _check_size("n_s", n_s)
+    n_s = None if n_s is None else _check_size("n_s", n_s)
     lam_t = _check_grid("lam_t", lam_t)
     lam_s = _check_grid("lam_s", lam_s)
     if np.any(lam_t <= 0) or np.any(lam_s <= 0):
@@ -149,9 +150,17 @@ def spiked_w2s(d: int, n_t: int, n_s: int, lam_t, lam_s, g_s, *, zeta: float, g_
     beta[0], beta[1] = np.sqrt(r2) * zeta, np.sqrt(r2) * np.sqrt(1.0 - zeta * zeta)
     X_t = rng.standard_normal((n_t, d))
     y_t = X_t @ beta + np.sqrt(sigma2) * rng.standard_normal(n_t)
-    X_s = rng.standard_normal((n_s, d))
     B_t = _spiked_teacher(X_t, y_t, u, beta, lam_t, g_t)
     R_t = np.sum((B_t - beta) ** 2, axis=1)
+    if n_s is None:  # infinite student data: S_s = I, beta_s = (I + lam_s Gamma_s)^{-1} beta_t
+        R_s = np.empty((lam_t.size, lam_s.size, g_s.size))
+        for j, ls in enumerate(lam_s):
+            for m, g in enumerate(g_s):
+                Bs = B_t / (1.0 + ls)
+                Bs[:, 0] = B_t[:, 0] / (1.0 + ls * g)  # u = e_1
+                R_s[:, j, m] = np.sum((Bs - beta) ** 2, axis=1)
+        return SpikedSample(lam_t, lam_s, g_s, R_t, R_s)
+    X_s = rng.standard_normal((n_s, d))
     q, W = design_eig(X_s)
     a = B_t @ W
     e = W.T @ beta
