@@ -50,6 +50,8 @@ __all__ = [
     "theta",
     "rho_star",
     "student_risk_same_inputs",
+    "weighted_student_risk",
+    "weighted_teacher_risk",
     "rel_err",
 ]
 
@@ -222,3 +224,33 @@ def rel_err(approx, exact) -> float:
     with mp.workdps(DPS):
         e = mpf(exact)
         return float(abs(mpf(approx) - e) / abs(e))
+
+
+def _spiked_parts(lam: float, gamma: float, g: float):
+    """``(p, p^u, c)`` of a ridge with penalty ``I - (1-g) u u^T``, from the Stieltjes route: ``p = 1 - lam m``,
+    ``kappa = lam m / (1 - lam m)`` (spec §1.2: ``lam m = kappa/(1+kappa)``), ``c = gamma v`` (spec §2.3)."""
+    _m_, _mp, t1, _t2, v = _traces(lam, gamma)
+    kap = (1 - t1) / t1
+    return t1, 1 / (1 + kap * mpf(g)), mpf(gamma) * v
+
+
+def weighted_teacher_risk(lam_t: float, gamma_t: float, zeta: float = 0.0, g_t: float = 1.0, sigma2: float = 1.0,
+                          r2: float = 1.0) -> mpf:
+    """Spiked teacher risk ``r2 [zeta^2 (1-p^u)^2 + (1-zeta^2)(1-p)^2] + c E_t`` (spec §2.3), textbook form."""
+    with mp.workdps(DPS):
+        pt, ptu, ct = _spiked_parts(lam_t, gamma_t, g_t)
+        z2, R2 = mpf(zeta) ** 2, mpf(r2)
+        bias = R2 * (z2 * (1 - ptu) ** 2 + (1 - z2) * (1 - pt) ** 2)
+        return bias + ct * (bias + mpf(sigma2))
+
+
+def weighted_student_risk(lam_t: float, gamma_t: float, lam_s: float, gamma_s: float, g_s: float, zeta: float,
+                          sigma2: float = 1.0, r2: float = 1.0, g_t: float = 1.0) -> mpf:
+    """Spiked student risk of spec §2.3, term by term as printed there."""
+    with mp.workdps(DPS):
+        pt, ptu, ct = _spiked_parts(lam_t, gamma_t, g_t)
+        ps, psu, cs = _spiked_parts(lam_s, gamma_s, g_s)
+        z2, R2 = mpf(zeta) ** 2, mpf(r2)
+        Et = R2 * (z2 * (1 - ptu) ** 2 + (1 - z2) * (1 - pt) ** 2) + mpf(sigma2)
+        return (R2 * (z2 * (1 - ptu * psu) ** 2 + (1 - z2) * (1 - pt * ps) ** 2) + ps**2 * ct * Et
+                + cs * (R2 * (z2 * ptu**2 * (1 - psu) ** 2 + (1 - z2) * pt**2 * (1 - ps) ** 2) + (1 - ps) ** 2 * ct * Et))
