@@ -248,3 +248,13 @@ REGISTRY.add(Claim(
     components=("R_s-R_t(zeta_c-delta)", "R_s-R_t(zeta_c+delta)"), sign=(True, True),
     finite_size=1.0, finite_size_reason=FINITE_SIZE_REASON, family="weighted-ridge", falsifier=GAP_FALSIFIER,
     setup=SETUP + "; the same design and noise at both alignments (common random numbers)"))
+
+
+def _register_figures():
+    from . import weighted_ridge_figures as F
+
+    REGISTRY.add_figure("weighted-ridge", F.ratio_vs_zeta)
+    REGISTRY.add_figure("weighted-ridge", F.zeta_c_curve)
+
+
+_register_figures()
