@@ -110,7 +110,7 @@ class Claim:
     finite_size_reason: str = ""
     sign: tuple[bool, ...] | None = None  #: components whose sign must be resolved
     scale: tuple[float, ...] | None = None  #: resolution scale per component (default |prediction|)
-    falsifier: float = 0.05  #: relative perturbation of the prediction that the run must reject
+    falsifier: float = 0.05  #: perturbation, relative to the resolution scale (default |prediction|), to be rejected
     family: str = ""  #: figure/report grouping, e.g. "ridge"
     setup: str = ""  #: how d maps to n etc.
 

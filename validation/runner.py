@@ -285,5 +285,8 @@ def _certify(claim: Claim, tier: str, keys: list[tuple], raw: dict, z_crit: floa
             name, float(pred[j]), rungs, alpha=claim.finite_size, z_crit=z_crit, fit_p_min=fit_p_min,
             scale=None if claim.scale is None else claim.scale[j],
             sign_required=bool(claim.sign[j]) if claim.sign is not None else False))
-    falsified = all(c.rejects(c.prediction * (1.0 + claim.falsifier)) for c in checks)
+    # the falsifier moves each prediction by `falsifier` times its resolution scale (|prediction| unless the
+    # claim gives one, so that a prediction of exactly 0 is perturbed too), away from 0
+    falsified = all(c.rejects(c.prediction + np.copysign(claim.falsifier * c.scale, c.prediction or 1.0))
+                    for c in checks)
     return ClaimResult(claim, tier, checks, seconds, bool(falsified))

@@ -48,7 +48,8 @@ def test_power_check_rejects_perturbed_prediction(run, claim_id):
     result = run[claim_id]
     assert result.power_ok, _explain(result)
     for c in result.components:
-        assert c.rejects(c.prediction * (1 + 3 * c.resolution)), _explain(result)
+        # moved by 3 resolutions (in units of the component's scale, away from 0), as in stats.check_component
+        assert c.rejects(c.prediction + np.copysign(3 * c.resolution * c.scale, c.prediction or 1.0)), _explain(result)
 
 
 @pytest.mark.parametrize("claim_id", IDS)

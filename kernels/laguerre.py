@@ -1,0 +1,230 @@
+r"""Laguerre (Wishart) ensembles in bidiagonal form, and an exact reduced ridge simulator built on them.
+
+Bidiagonal model (Dumitriu & Edelman 2002, real case)
+-----------------------------------------------------
+Householder bidiagonalisation of an ``n x d`` matrix ``X`` with i.i.d. ``N(0, 1)`` entries: a left reflection maps
+column 1 to ``(||x_1||, 0, ..., 0)`` (``chi_n``), leaving the other columns i.i.d. Gaussian; a right reflection
+acting on coordinates ``2..d`` maps the rest of row 1 to ``(chi_{d-1}, 0, ..., 0)``; recurse on the
+``(n-1) x (d-1)`` block. Hence ``X = U B V^T`` with ``U, V`` orthogonal, ``V e_1 = e_1`` (every right reflection
+fixes ``e_1``), and ``B`` upper bidiagonal with independent entries
+
+    B_ii = alpha_i ~ chi_{n-i+1}  (i <= min(n, d)),     B_{i,i+1} = beta_i ~ chi_{d-i}  (i <= min(n, d-1)).
+
+``S = X^T X / n = V T V^T`` with the tridiagonal ``T = B^T B / n``: ``T_jj = (alpha_j^2 + beta_{j-1}^2)/n``,
+``T_{j,j+1} = alpha_j beta_j / n``. Only the leading ``m = min(d, n + 1)`` coordinates of ``T`` are non-zero.
+Moreover ``U`` depends on ``X`` alone, so for noise ``eps ~ N(0, sigma2 I_n)`` independent of ``X``,
+``eps' = U^T eps`` is again ``N(0, sigma2 I_n)`` and independent of ``B``; and by invariance of the Gaussian
+``X -> X R`` for rotations ``R`` fixing ``e_1``, the restriction of ``V`` to ``e_1^perp`` is Haar distributed and
+independent of ``B``.
+
+Spectrum sampler: the eigenvalues of ``S`` are those of ``T`` (:func:`laguerre_eigenvalues`, LAPACK's MRRR
+tridiagonal solver through :func:`scipy.linalg.eigvalsh_tridiagonal`, ``O(m^2)``).
+
+Exact reduced ridge simulator (no ``d x d`` matrix, ``O(d)`` per ridge value)
+----------------------------------------------------------------------------
+The design is rotation invariant, so take ``beta* = r e_1`` (``r^2 = r2``). In the coordinates ``V^T``:
+
+* ``beta*`` stays ``r e_1`` (``V e_1 = e_1``);
+* ``X^T y / n = V B^T (r B e_1 + eps') / n``, i.e. ``g = r T e_1 + B^T eps' / n``;
+* the teacher is ``a(lam_t) = (T + lam_t I)^{-1} g`` (a tridiagonal solve), and
+  ``R_t = ||a - r e_1||^2`` exactly (coordinates beyond ``m`` are zero in both);
+* a student that refits the teacher's inputs (``S_s = S_t``): ``(T + lam_s)^{-1} T a``; with infinite data:
+  ``a / (1 + lam_s)``;
+* a student on fresh inputs has its own, independent bidiagonal model ``(T_s, V_s)``. In its coordinates
+  ``beta*`` is again ``r e_1`` and every vector ``v`` of the teacher's span maps to ``v_1 e_1 + H c_perp(v)``, where
+  ``c_perp`` are the coordinates of ``v`` in an orthonormal basis of ``span{a(lam_t)} ∩ e_1^perp`` (Gram–Schmidt,
+  ``L_t`` vectors) and ``H`` is a Haar ``(d-1) x L_t`` frame of ``e_1^perp`` (Gaussian matrix times the inverse
+  Cholesky factor of its Gram matrix), independent of ``T_s``; then ``b = (T_s + lam_s)^{-1} T_s v`` and
+  ``R_s = ||b - r e_1||^2``.
+
+Every step is an identity in law, so the simulator is exact at every finite ``d`` (not an approximation); its
+cost per replicate is ``O(d (L_t L_s + L_t^2))`` against ``O(d^3)`` for the full simulator of
+:mod:`w2s.kernels.ridge`. It assumes isotropic Gaussian inputs and Gaussian noise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.linalg import eigvalsh_tridiagonal
+
+from ._jit import jit
+from .ridge import RidgeW2SSample, _check_grid, _check_size
+
+__all__ = [
+    "bidiagonal",
+    "tridiagonal",
+    "laguerre_eigenvalues",
+    "reduced_ridge_w2s",
+    "STUDENTS",
+]
+
+STUDENTS = ("fresh", "same", "infinite", "none")
+
+
+def bidiagonal(d: int, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``(alpha, beta)`` of the upper bidiagonal model of an ``n x d`` Gaussian matrix, padded to length
+    ``m = min(d, n + 1)`` (``alpha``) and ``m - 1`` (``beta``); missing entries are 0. Draws ``alpha`` then ``beta``."""
+    d = _check_size("d", d)
+    n = _check_size("n", n)
+    m = min(d, n + 1)
+    k = min(n, d)
+    alpha = np.zeros(m)
+    alpha[:k] = np.sqrt(rng.chisquare(n - np.arange(k)))  # chi_{n}, chi_{n-1}, ..., chi_{n-k+1}
+    kb = min(n, d - 1)
+    beta = np.zeros(max(m - 1, 0))
+    if kb > 0:
+        beta[:kb] = np.sqrt(rng.chisquare(d - 1 - np.arange(kb)))  # chi_{d-1}, ..., chi_{d-kb}
+    return alpha, beta
+
+
+def tridiagonal(alpha: np.ndarray, beta: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Diagonal and off-diagonal of ``T = B^T B / n`` for the upper bidiagonal ``B`` = (``alpha``, ``beta``)."""
+    diag = alpha * alpha
+    diag[1:] += beta * beta
+    return diag / n, alpha[:-1] * beta / n
+
+
+def laguerre_eigenvalues(d: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Eigenvalues of ``X^T X / n`` for an ``n x d`` standard Gaussian ``X`` (ascending, length ``d``: the
+    ``d - min(n, d)`` zero eigenvalues of a wide design included), exact in law, in ``O(d^2)``."""
+    alpha, beta = bidiagonal(d, n, rng)
+    diag, off = tridiagonal(alpha, beta, n)
+    if diag.size == 1:
+        ev = diag.copy()
+    else:
+        ev = eigvalsh_tridiagonal(diag, off, lapack_driver="stemr")
+    ev = np.maximum(ev, 0.0)
+    if n < d:  # rank n: T has m = n + 1 rows with one (rounding-level) zero eigenvalue; pad the others
+        ev[np.argmin(ev)] = 0.0
+        ev = np.concatenate([np.zeros(d - ev.size), ev])
+    return np.sort(ev)
+
+
+@jit
+def _tri_solve(diag, off, lam, rhs):
+    """Solve ``(T + lam I) x = rhs`` for symmetric tridiagonal ``T`` (diag, off); ``T + lam I`` is positive
+    definite for ``lam > 0``, so elimination without pivoting (Thomas / LDL^T) is backward stable."""
+    m = diag.size
+    c = np.empty(m)
+    x = np.empty(m)
+    piv = diag[0] + lam
+    x[0] = rhs[0] / piv
+    for i in range(1, m):
+        c[i - 1] = off[i - 1] / piv
+        piv = diag[i] + lam - off[i - 1] * c[i - 1]
+        x[i] = (rhs[i] - off[i - 1] * x[i - 1]) / piv
+    for i in range(m - 2, -1, -1):
+        x[i] -= c[i] * x[i + 1]
+    return x
+
+
+@jit
+def _tri_mul(diag, off, v):
+    m = diag.size
+    out = diag * v
+    for i in range(m - 1):
+        out[i] += off[i] * v[i + 1]
+        out[i + 1] += off[i] * v[i]
+    return out
+
+
+@jit
+def _risk_to_e1(x, r):
+    s = 0.0
+    for i in range(x.size):
+        t = x[i] - (r if i == 0 else 0.0)
+        s += t * t
+    return s
+
+
+@jit
+def _teacher_kernel(diag, off, g, r, lam_t):
+    m = diag.size
+    A = np.empty((lam_t.size, m))
+    R = np.empty(lam_t.size)
+    for i in range(lam_t.size):
+        A[i] = _tri_solve(diag, off, lam_t[i], g)
+        R[i] = _risk_to_e1(A[i], r)
+    return A, R
+
+
+@jit
+def _student_kernel(diag, off, V, r, lam_s):
+    """``R_s[i, j] = ||(T + lam_s[j])^{-1} T V[i] - r e_1||^2`` for the student-coordinate vectors ``V[i]``."""
+    L, m = V.shape
+    R = np.empty((L, lam_s.size))
+    for i in range(L):
+        h = _tri_mul(diag, off, V[i])
+        for j in range(lam_s.size):
+            R[i, j] = _risk_to_e1(_tri_solve(diag, off, lam_s[j], h), r)
+    return R
+
+
+def _haar_frame(rows: int, cols: int, keep: int, rng: np.random.Generator) -> np.ndarray:
+    """First ``keep`` rows of a Haar-distributed ``rows x cols`` orthonormal frame: ``G (G^T G)^{-1/2}``-type
+    orthonormalisation by the inverse Cholesky factor (``G`` Gaussian; ``O(rows cols^2)``)."""
+    G = rng.standard_normal((rows, cols))
+    Rf = np.linalg.cholesky(G.T @ G).T  # G = Q Rf with Q orthonormal, Rf upper triangular
+    return np.linalg.solve(Rf.T, G[:keep].T).T  # rows of Q = G Rf^{-1}
+
+
+def reduced_ridge_w2s(d: int, n_t: int, n_s: int | None, lam_t, lam_s=None, *, sigma2: float = 1.0,
+                      r2: float = 1.0, rng: np.random.Generator, student: str = "fresh") -> RidgeW2SSample:
+    """Exact-in-law reduced counterpart of :func:`w2s.kernels.ridge.ridge_w2s` (module docstring): same model,
+    same output, ``O(d)`` per ridge value. Ridge values must be ``> 0``. Draw order: teacher bidiagonal, noise,
+    student bidiagonal, Haar frame."""
+    if student not in STUDENTS:
+        raise ValueError(f"student must be one of {STUDENTS}, got {student!r}")
+    d = _check_size("d", d)
+    n_t = _check_size("n_t", n_t)
+    lam_t = _check_grid("lam_t", lam_t)
+    if np.any(lam_t <= 0):
+        raise ValueError("lam_t must be > 0 for the reduced simulator")
+    if not (np.isfinite(sigma2) and sigma2 >= 0):
+        raise ValueError(f"sigma2 must be finite and >= 0, got {sigma2!r}")
+    if not (np.isfinite(r2) and r2 > 0):
+        raise ValueError(f"r2 must be finite and > 0, got {r2!r}")
+    r = float(np.sqrt(r2))
+    alpha, beta = bidiagonal(d, n_t, rng)
+    diag, off = tridiagonal(alpha, beta, n_t)
+    m = diag.size
+    k = min(n_t, d)
+    eps = np.sqrt(sigma2) * rng.standard_normal(k)
+    g = np.zeros(m)  # r T e_1 + B^T eps / n_t
+    g[0] = r * diag[0]
+    if m > 1:
+        g[1] = r * off[0]
+    bt_eps = np.zeros(m)
+    bt_eps[:k] = alpha[:k] * eps
+    kb = min(k, m - 1)
+    bt_eps[1:kb + 1] += beta[:kb] * eps[:kb]
+    g += bt_eps / n_t
+    A, R_t = _teacher_kernel(diag, off, g, r, lam_t)
+    if student == "none":
+        return RidgeW2SSample(lam_t, np.empty(0), R_t, None)
+    lam_s = _check_grid("lam_s", lam_s)
+    if np.any(lam_s <= 0):
+        raise ValueError("lam_s must be > 0 for the reduced simulator")
+    if student == "infinite":
+        R_s = np.array([[_risk_to_e1(a / (1.0 + ls), r) for ls in lam_s] for a in A])
+        return RidgeW2SSample(lam_t, lam_s, R_t, R_s)
+    if student == "same":
+        return RidgeW2SSample(lam_t, lam_s, R_t, _student_kernel(diag, off, A, r, lam_s))
+    if n_s is None:
+        raise ValueError("student='fresh' needs n_s")
+    n_s = _check_size("n_s", n_s)
+    a_s, b_s = bidiagonal(d, n_s, rng)
+    diag_s, off_s = tridiagonal(a_s, b_s, n_s)
+    m_s = diag_s.size
+    # teacher vectors' components along e_1, and coordinates in an orthonormal basis of their e_1^perp parts
+    first = A[:, 0].copy()
+    P = A[:, 1:]
+    L = A.shape[0]
+    V = np.zeros((L, m_s))
+    V[:, 0] = first
+    if d > 1 and m_s > 1:
+        Q, Rq = np.linalg.qr(P.T)  # P^T = Q Rq, Q: (m-1) x L orthonormal; vectors = Rq^T in that basis
+        rank = Q.shape[1]
+        H = _haar_frame(d - 1, rank, m_s - 1, rng)  # leading m_s - 1 rows of a Haar frame of e_1^perp
+        V[:, 1:] = Rq.T @ H.T
+    return RidgeW2SSample(lam_t, lam_s, R_t, _student_kernel(diag_s, off_s, V, r, lam_s))
