@@ -1,0 +1,54 @@
+"""Cost per replicate of the full (d x d eigendecomposition) and reduced (bidiagonal Laguerre) ridge simulators,
+same run, and their fitted cost exponents (see test_bench_ridge.py for conventions).
+
+One replicate = draw + exact R_t and R_s over a 4 x 4 ridge grid, fresh student, n_t = 2d, n_s = d/2. The full
+simulator is timed at d = 128 ... 1024 (exponent target ~3, visible once LAPACK dominates), the reduced one at
+d = 10^2 ... 10^5 (target <= 2; it is O(d) per ridge value). The ratio at d = 1024 is reported too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from w2s.kernels.laguerre import reduced_ridge_w2s
+from w2s.kernels.rng import generator
+from w2s.kernels.ridge import ridge_w2s
+
+LAM = np.logspace(-2, 1, 4)
+FULL_D = {128: 20, 256: 10, 512: 4, 1024: 2}
+REDUCED_D = {100: 400, 1000: 200, 10_000: 40, 100_000: 6}
+_T: dict = {}
+
+
+def _per_rep(sim, d, reps, timed):
+    fn = timed(lambda rng: sim(d, 2 * d, max(1, d // 2), LAM, LAM, rng=rng))
+    rng = generator(0, f"bench.laguerre.{d}")
+    fn(rng)  # warm-up (numba cache, BLAS threads)
+    fn.seconds.clear()
+    for _ in range(reps):
+        fn(rng)
+    return float(np.median(fn.seconds))
+
+
+def _slope(ds, ts):
+    return float(np.polyfit(np.log(ds), np.log(ts), 1)[0])
+
+
+def test_full_simulator_cost(timed, report):
+    t = {d: _per_rep(ridge_w2s, d, r, timed) for d, r in FULL_D.items()}
+    _T["full"] = t
+    slope = _slope(list(t), list(t.values()))
+    report("full simulator, s per replicate: " + ", ".join(f"d={d}: {v:.4f}" for d, v in t.items())
+           + f"; fitted exponent (d=512..1024) {_slope([512, 1024], [t[512], t[1024]]):.2f}, overall {slope:.2f}")
+
+
+def test_reduced_simulator_cost(timed, report):
+    t = {d: _per_rep(reduced_ridge_w2s, d, r, timed) for d, r in REDUCED_D.items()}
+    slope = _slope([10_000, 100_000], [t[10_000], t[100_000]])
+    report("reduced simulator, s per replicate: " + ", ".join(f"d={d}: {v:.5f}" for d, v in t.items())
+           + f"; fitted exponent (d=1e4..1e5) {slope:.2f}")
+    red_1024 = _per_rep(reduced_ridge_w2s, 1024, 200, timed)
+    if "full" in _T:
+        report(f"d=1024: full {_T['full'][1024]:.4f} s vs reduced {red_1024:.5f} s per replicate: "
+               f"{_T['full'][1024] / red_1024:.0f}x")
+    assert slope <= 2.0
