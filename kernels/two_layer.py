@@ -1,0 +1,132 @@
+r"""Two-layer networks ``f(x) = a^T sigma(W x) / sqrt(N)``: one-step gradients and full-batch GD, and samplers of
+the two-index model of Moniri & Hassani Part (c) (model stated in :mod:`w2s.theory.feature_learning`).
+
+Gradient of the squared loss ``L(W) = (1/2n) sum_i (y_i - f(x_i))^2`` with respect to ``W`` (``N x d``):
+
+    dL/dW = -(1/n) C^T X,   C_ij = r_i a_j sigma'(<w_j, x_i>) / sqrt(N),   r_i = y_i - f(x_i).
+
+The pre-activations ``X W^T`` and the product ``C^T X`` are BLAS calls; the activation, its derivative, the
+network output and ``C`` are one fused numba pass over the ``n x N`` pre-activations (:func:`_fused`).
+Activations by name: ``"relu"``, ``"tanh"``, ``"he2"`` (``(z^2 - 1)/sqrt 2``), ``"linear"``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._jit import jit
+
+__all__ = ["ACTIVATIONS", "one_step_gradient", "one_step_gradient_numpy", "gd_overlaps", "two_index_data"]
+
+ACTIVATIONS = ("relu", "tanh", "he2", "linear")
+_CODE = {name: i for i, name in enumerate(ACTIVATIONS)}
+_SQRT2 = math.sqrt(2.0)
+
+
+@jit
+def _act(code, z):
+    """``(sigma(z), sigma'(z))``."""
+    if code == 0:
+        return (z, 1.0) if z > 0.0 else (0.0, 0.0)
+    if code == 1:
+        t = math.tanh(z)
+        return t, 1.0 - t * t
+    if code == 2:
+        return (z * z - 1.0) / _SQRT2, _SQRT2 * z
+    return z, 1.0
+
+
+@jit
+def _fused(pre, a, y, code):
+    """``C`` (n x N) and the outputs ``f`` (n,) from the pre-activations in one pass."""
+    n, N = pre.shape
+    scale = 1.0 / math.sqrt(N)
+    C = np.empty((n, N))
+    f = np.empty(n)
+    for i in range(n):
+        s = 0.0
+        for j in range(N):
+            v, dv = _act(code, pre[i, j])
+            s += a[j] * v
+            C[i, j] = a[j] * dv  # times r_i / sqrt(N) below, once r_i is known
+        s *= scale
+        f[i] = s
+        r = (y[i] - s) * scale
+        for j in range(N):
+            C[i, j] *= r
+    return C, f
+
+
+def _check(W, a, X, y, act):
+    W = np.ascontiguousarray(W, dtype=float)
+    a = np.ascontiguousarray(a, dtype=float)
+    X = np.ascontiguousarray(X, dtype=float)
+    y = np.ascontiguousarray(y, dtype=float)
+    if act not in _CODE:
+        raise ValueError(f"act must be one of {ACTIVATIONS}, got {act!r}")
+    if W.ndim != 2 or X.ndim != 2 or a.shape != (W.shape[0],) or X.shape[1] != W.shape[1] or y.shape != (X.shape[0],):
+        raise ValueError(f"shapes must be W (N, d), a (N,), X (n, d), y (n,); got {W.shape}, {a.shape}, {X.shape}, "
+                         f"{y.shape}")
+    for name, v in (("W", W), ("a", a), ("X", X), ("y", y)):
+        if not np.all(np.isfinite(v)):
+            raise ValueError(f"{name} must be finite")
+    return W, a, X, y
+
+
+def one_step_gradient(W, a, X, y, act: str = "relu") -> np.ndarray:
+    """``dL/dW`` (``N x d``) of the squared loss ``(1/2n) sum (y - f)^2`` (module docstring)."""
+    W, a, X, y = _check(W, a, X, y, act)
+    C, _f = _fused(X @ W.T, a, y, _CODE[act])
+    return -(C.T @ X) / X.shape[0]
+
+
+def one_step_gradient_numpy(W, a, X, y, act: str = "relu") -> np.ndarray:
+    """Plain-numpy reference for :func:`one_step_gradient` (vectorised, unfused)."""
+    W, a, X, y = _check(W, a, X, y, act)
+    pre = X @ W.T
+    if act == "relu":
+        s, ds = np.maximum(pre, 0.0), (pre > 0).astype(float)
+    elif act == "tanh":
+        s = np.tanh(pre)
+        ds = 1.0 - s * s
+    elif act == "he2":
+        s, ds = (pre * pre - 1.0) / _SQRT2, _SQRT2 * pre
+    else:
+        s, ds = pre, np.ones_like(pre)
+    N = W.shape[0]
+    r = y - s @ a / np.sqrt(N)
+    return -((r[:, None] * ds * a[None, :]).T @ X) / (X.shape[0] * np.sqrt(N))
+
+
+def gd_overlaps(W0, a, X, y, *, eta: float, steps: int, act: str = "relu", dirs) -> np.ndarray:
+    """Full-batch GD ``W <- W - eta dL/dW`` for ``steps`` steps; returns the normalised overlaps
+    ``<w_j, u_k>/||w_j||`` (``(steps + 1, N, K)``, step 0 included) with the unit rows of ``dirs`` (``K x d``)."""
+    W, a, X, y = _check(W0, a, X, y, act)
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
+    if not (np.isfinite(eta) and eta >= 0):
+        raise ValueError(f"eta must be finite and >= 0, got {eta!r}")
+    dirs = np.asarray(dirs, float)
+    W = W.copy()
+    out = np.empty((steps + 1, W.shape[0], dirs.shape[0]))
+    for t in range(steps + 1):
+        out[t] = (W @ dirs.T) / np.linalg.norm(W, axis=1)[:, None]
+        if t < steps:
+            W -= eta * one_step_gradient(W, a, X, y, act)
+    return out
+
+
+def two_index_data(d: int, n: int, g_e, g_h, *, sigma2: float, rng: np.random.Generator):
+    """``X`` (n x d) and ``y = g_e(x_1) + g_h(x_2) + eps``: the two-index model with ``u_e = e_1``, ``u_h = e_2``
+    (the input law is rotation invariant, so this is the general case). ``g_e, g_h`` are vectorised callables."""
+    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 2:
+        raise ValueError(f"d must be an integer >= 2, got {d!r}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be an integer >= 1, got {n!r}")
+    if not (np.isfinite(sigma2) and sigma2 >= 0):
+        raise ValueError(f"sigma2 must be finite and >= 0, got {sigma2!r}")
+    X = rng.standard_normal((n, d))
+    y = g_e(X[:, 0]) + g_h(X[:, 1]) + np.sqrt(sigma2) * rng.standard_normal(n)
+    return X, y

@@ -1,0 +1,143 @@
+r"""One-step feature learning in a two-index model (Moniri & Hassani 2025, arXiv 2505.18346, Part (c)).
+
+DERIVED under the reconstructed setup of ``shared/theory/moniri_hassani.md`` §3.1-3.2 (the paper's own
+architecture, step size and alignment definition were not available; nothing here is the paper's theorem).
+
+Model (stated once; used by the simulators of :mod:`w2s.kernels.two_layer` and the claims)
+-------------------------------------------------------------------------------------------
+* Inputs ``x ~ N(0, I_d)``; orthonormal ``u_e, u_h``; target
+  ``y = g_e(<u_e, x>) + g_h(<u_h, x>) + eps``, ``eps ~ N(0, sigma2)``. The easy link ``g_e`` has information
+  exponent 1 (``c_e = E[g_e'(z)] = E[z g_e(z)] != 0``), the hard link ``g_h`` exponent >= 2 (``c_h = 0``).
+* Two-layer network ``f(x) = a^T sigma(W x) / sqrt(N)``. One gradient step on ``W`` from ``W_0`` with ``n = d/gamma``
+  samples on the squared loss ``(1/2n) sum (y - f)^2``: at initialisation the gradient is, to leading order,
+  rank one, ``G ~ -(mu_1(sigma)/sqrt(N)) a v^T`` with the **learned direction** ``v = X^T y / n`` (§3.2). The
+  claims certify statements about ``v`` (and about neurons updated along it), not about the top singular vector
+  of ``W_0 + eta G`` (whose overlap is smaller, a BBP-type effect depending on ``eta``; shown, not certified).
+* Teacher: ``v_t = X_t^T y / n_t`` (``gamma_t = d/n_t``).
+* Student on teacher labels: the teacher's refit network is represented by its leading single-index part,
+  ``y~ = phi(<w_t, x>)`` with ``w_t = v_t/||v_t||`` and a readout link ``phi`` (a simplification made here, since
+  the paper's refit was not available: the spiked first layer makes the refit teacher a function of
+  ``<w_t, x>`` plus a bulk part that the one-step direction averages out). Student direction
+  ``v_s = X_s^T y~ / n_s`` on fresh inputs (``gamma_s = d/n_s``).
+* Student neuron with a pre-trained spike along the hard direction: ``w = rho_h u_h + sqrt(1 - rho_h^2) xi``
+  (``xi`` a uniform unit vector orthogonal to ``u_e, u_h``), updated once along the learned direction,
+  ``w' = w + eta v_s``.
+
+Predictions (d, n -> infinity, gamma fixed)
+-------------------------------------------
+* ``<v, u_k> -> c_k = E[g_k'(z)]`` and ``||v||^2 -> c_e^2 + c_h^2 + gamma E[y^2]`` (§3.2), so
+  ``cos^2(v, u_e) -> c_e^2 / (c_e^2 + c_h^2 + gamma E[y^2])`` and ``cos^2(v, u_h) -> 0`` (``c_h = 0``); here
+  ``E[y^2] = E[g_e^2] + E[g_h^2] + 2 E[g_e] E[g_h] + sigma2``. The squared overlap with ``u_h`` has mean
+  ``E[z_h^2 y^2] / (n ||v||^2) = O(1/d)``.
+* Student (derived here by the same Stein identity: ``E[x phi(<w_t, x>)] = E[phi'(z)] w_t`` for unit ``w_t``):
+  ``<v_s, u_e> -> c_phi cos(v_t, u_e)``, ``||v_s||^2 -> c_phi^2 + gamma_s E[phi(z)^2]``, hence
+  ``cos^2(v_s, u_e) -> cos^2(v_t, u_e) c_phi^2 / (c_phi^2 + gamma_s E[phi^2])``: never above the teacher's
+  alignment (data processing, §3.2).
+* Retention: ``<v_s, u_h> -> 0`` and ``<v_s, xi> -> 0``, so the updated neuron keeps its unnormalised hard
+  overlap, ``<w', u_h> -> rho_h``, and after normalisation
+  ``<w', u_h>/||w'|| -> rho_h / sqrt(1 + eta^2 ||v_s||^2)`` while ``<w', u_e>/||w'|| -> eta <v_s, u_e> /
+  sqrt(1 + eta^2 ||v_s||^2)``: one step imports the easy direction and shrinks, but does not erase, the
+  pre-trained hard one.
+
+Gaussian expectations: Gauss–Hermite quadrature (:mod:`w2s.theory.gaussian`), checked against mpmath in tests.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ._validate import check_scalar
+from .gaussian import gauss_expect, hermite_normalised
+
+__all__ = ["LINKS", "link", "LinkMoments", "link_moments", "teacher_alignment", "student_alignment",
+           "retained_overlaps"]
+
+
+def _he(k):
+    return lambda z: hermite_normalised(k, z)
+
+
+#: Named links (vectorised callables). "he2"/"he3" are the unit-variance Hermite polynomials (exponents 2, 3).
+LINKS: dict[str, Callable] = {
+    "linear": lambda z: np.asarray(z, float),
+    "tanh": np.tanh,
+    "relu": lambda z: np.maximum(z, 0.0),
+    "he1+he2": lambda z: hermite_normalised(1, z) + hermite_normalised(2, z),
+    "he2": _he(2),
+    "he3": _he(3),
+    "zero": lambda z: np.zeros_like(np.asarray(z, float)),
+}
+
+
+def link(name: str) -> Callable:
+    """The named link function (see :data:`LINKS`)."""
+    if name not in LINKS:
+        raise ValueError(f"unknown link {name!r}; allowed: {sorted(LINKS)}")
+    return LINKS[name]
+
+
+@dataclass(frozen=True)
+class LinkMoments:
+    """``c = E[z g(z)] = E[g'(z)]``, ``m1 = E[g(z)]``, ``m2 = E[g(z)^2]`` under ``z ~ N(0, 1)``."""
+
+    c: float
+    m1: float
+    m2: float
+
+
+def link_moments(g: str | Callable, order: int = 200) -> LinkMoments:
+    """Gaussian moments of a link (Gauss–Hermite with ``order`` nodes; exact for polynomials of degree < 2 order)."""
+    f = link(g) if isinstance(g, str) else g
+    return LinkMoments(gauss_expect(lambda z: z * f(z), order), gauss_expect(f, order),
+                       gauss_expect(lambda z: f(z) ** 2, order))
+
+
+def _check_gamma(name, gamma):
+    return check_scalar(name, gamma, 1e-4, 1e4)
+
+
+def teacher_alignment(g_e: str | Callable, g_h: str | Callable, gamma: float, sigma2: float = 0.0) -> tuple[float, float]:
+    r"""``(cos^2(v, u_e), cos^2(v, u_h))`` limits for ``v = X^T y / n`` (spec §3.2; module docstring).
+
+    ``gamma = d/n`` in [1e-4, 1e4], ``sigma2 >= 0``. Raises ``ValueError`` if the target is identically zero.
+    """
+    gamma = _check_gamma("gamma", gamma)
+    sigma2 = check_scalar("sigma2", sigma2, 0.0, 1e10)
+    e, h = link_moments(g_e), link_moments(g_h)
+    Ey2 = e.m2 + h.m2 + 2.0 * e.m1 * h.m1 + sigma2
+    den = e.c**2 + h.c**2 + gamma * Ey2
+    if den <= 0:
+        raise ValueError("the target y is identically zero (g_e = g_h = 0 and sigma2 = 0): no learned direction")
+    return e.c**2 / den, h.c**2 / den
+
+
+def student_alignment(g_e, g_h, gamma_t: float, phi, gamma_s: float, sigma2: float = 0.0) -> float:
+    r"""Limit of ``cos^2(v_s, u_e)`` for the student on labels ``phi(<w_t, x>)`` (module docstring, derived here):
+    ``cos^2(v_t, u_e) c_phi^2 / (c_phi^2 + gamma_s E[phi^2])``."""
+    rho2, _ = teacher_alignment(g_e, g_h, gamma_t, sigma2)
+    gamma_s = _check_gamma("gamma_s", gamma_s)
+    p = link_moments(phi)
+    den = p.c**2 + gamma_s * p.m2
+    if den <= 0:
+        raise ValueError("the readout phi is identically zero: the student sees no signal")
+    return rho2 * p.c**2 / den
+
+
+def retained_overlaps(g_e, g_h, gamma_t: float, phi, gamma_s: float, rho_h: float, eta: float,
+                      sigma2: float = 0.0) -> tuple[float, float, float]:
+    r"""``(<w', u_h>, <w', u_h>/||w'||, <w', u_e>/||w'||)`` limits for ``w' = w + eta v_s`` with
+    ``w = rho_h u_h + sqrt(1 - rho_h^2) xi`` (module docstring, derived here). ``eta >= 0``, ``rho_h`` in [0, 1].
+    The sign of ``<v_s, u_e>`` is that of ``c_phi c_e`` (``cos(v_t, u_e)`` has the sign of ``c_e``)."""
+    rho_h = check_scalar("rho_h", rho_h, 0.0, 1.0)
+    eta = check_scalar("eta", eta, 0.0, 1e6)
+    rho2, _ = teacher_alignment(g_e, g_h, gamma_t, sigma2)
+    gamma_s = _check_gamma("gamma_s", gamma_s)
+    p, e = link_moments(phi), link_moments(g_e)
+    vs_ue = p.c * math.copysign(math.sqrt(rho2), e.c)
+    vs2 = p.c**2 + gamma_s * p.m2
+    norm = math.sqrt(1.0 + eta * eta * vs2)
+    return rho_h, rho_h / norm, eta * vs_ue / norm
