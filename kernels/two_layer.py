@@ -18,7 +18,8 @@ import numpy as np
 
 from ._jit import jit
 
-__all__ = ["ACTIVATIONS", "one_step_gradient", "one_step_gradient_numpy", "gd_overlaps", "two_index_data"]
+__all__ = ["ACTIVATIONS", "one_step_gradient", "one_step_gradient_numpy", "gd_overlaps", "two_index_data",
+           "learned_direction", "student_one_step"]
 
 ACTIVATIONS = ("relu", "tanh", "he2", "linear")
 _CODE = {name: i for i, name in enumerate(ACTIVATIONS)}
@@ -130,3 +131,62 @@ def two_index_data(d: int, n: int, g_e, g_h, *, sigma2: float, rng: np.random.Ge
     X = rng.standard_normal((n, d))
     y = g_e(X[:, 0]) + g_h(X[:, 1]) + np.sqrt(sigma2) * rng.standard_normal(n)
     return X, y
+
+
+def _chi2(df: int, rng: np.random.Generator) -> float:
+    return float(rng.chisquare(df)) if df > 0 else 0.0
+
+
+def learned_direction(d: int, n: int, g_e, g_h, *, sigma2: float, rng: np.random.Generator):
+    r"""Exact-in-law reduced draw of ``v = X^T y / n`` for the two-index model (``u_e = e_1``, ``u_h = e_2``):
+    returns ``(<v, u_e>, <v, u_h>, ||v||^2)`` in ``O(n)``, without the ``n x d`` design.
+
+    Derivation: ``y`` depends on ``X`` only through its first two columns ``z_e, z_h``, so ``<v, u_e> = z_e^T y/n`` and
+    ``<v, u_h> = z_h^T y/n``; the other ``d - 2`` columns are independent of ``y``, so given ``y`` their part
+    ``X_perp^T y / n`` is ``N(0, (||y||^2/n^2) I_{d-2})`` and its squared norm is ``(||y||^2/n^2) chi^2_{d-2}``.
+    """
+    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 2:
+        raise ValueError(f"d must be an integer >= 2, got {d!r}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be an integer >= 1, got {n!r}")
+    if not (np.isfinite(sigma2) and sigma2 >= 0):
+        raise ValueError(f"sigma2 must be finite and >= 0, got {sigma2!r}")
+    Z = rng.standard_normal((n, 2))
+    y = g_e(Z[:, 0]) + g_h(Z[:, 1]) + np.sqrt(sigma2) * rng.standard_normal(n)
+    ve, vh = Z[:, 0] @ y / n, Z[:, 1] @ y / n
+    return ve, vh, ve * ve + vh * vh + (y @ y) / (n * n) * _chi2(d - 2, rng)
+
+
+def student_one_step(d: int, n_t: int, n_s: int, g_e, g_h, phi, *, sigma2: float, rho_h: float, eta: float,
+                     rng: np.random.Generator) -> np.ndarray:
+    r"""Exact-in-law reduced draw of the student quantities (model of :mod:`w2s.theory.feature_learning`):
+    ``[<v_s,u_e>, <v_s,u_h>, ||v_s||^2, <w',u_e>, <w',u_h>, ||w'||^2]``, in ``O(n_t + n_s)``.
+
+    The teacher's ``w_t = v_t/||v_t||`` comes from :func:`learned_direction`: ``w_t = rho_e u_e + rho_2 u_h + rho_3 f_3``
+    with ``f_3`` a unit vector orthogonal to ``u_e, u_h`` (uniform there, independent of the student). The student
+    neuron's ``xi`` is uniform on the unit sphere orthogonal to ``u_e, u_h``, independent of ``f_3``: ``xi = c f_3 +
+    sqrt(1-c^2) f_4`` with ``c`` the first coordinate of a uniform unit vector of ``R^{d-2}``. In the basis
+    ``(u_e, u_h, f_3, f_4, ...)`` the student's labels ``phi(<w_t, x>)`` depend on three input coordinates; the
+    fourth and the remaining ``d - 4`` enter ``v_s = X_s^T y~ / n_s`` as in :func:`learned_direction`.
+    """
+    if d < 4:
+        raise ValueError(f"d must be >= 4 for the reduced student draw, got {d}")
+    if not 0.0 <= rho_h <= 1.0:
+        raise ValueError(f"rho_h must be in [0, 1], got {rho_h!r}")
+    if not (np.isfinite(eta) and eta >= 0):
+        raise ValueError(f"eta must be finite and >= 0, got {eta!r}")
+    ve, vh, v2 = learned_direction(d, n_t, g_e, g_h, sigma2=sigma2, rng=rng)
+    nv = np.sqrt(v2)
+    r1, r2 = ve / nv, vh / nv
+    r3 = np.sqrt(max(0.0, 1.0 - r1 * r1 - r2 * r2))
+    g = rng.standard_normal()
+    c = g / np.sqrt(g * g + _chi2(d - 3, rng))
+    Z = rng.standard_normal((n_s, 4))
+    yt = phi(r1 * Z[:, 0] + r2 * Z[:, 1] + r3 * Z[:, 2])
+    v = Z.T @ yt / n_s
+    vs2 = v @ v + (yt @ yt) / (n_s * n_s) * _chi2(d - 4, rng)
+    v_xi = c * v[2] + np.sqrt(1.0 - c * c) * v[3]
+    s = np.sqrt(1.0 - rho_h * rho_h)
+    w_e, w_h = eta * v[0], rho_h + eta * v[1]
+    w2 = 1.0 + 2.0 * eta * (rho_h * v[1] + s * v_xi) + eta * eta * vs2
+    return np.array([v[0], v[1], vs2, w_e, w_h, w2])

@@ -53,8 +53,8 @@ import numpy as np
 from ._validate import check_scalar
 from .gaussian import gauss_expect, hermite_normalised
 
-__all__ = ["LINKS", "link", "LinkMoments", "link_moments", "teacher_alignment", "student_alignment",
-           "retained_overlaps"]
+__all__ = ["LINKS", "link", "LinkMoments", "link_moments", "teacher_alignment", "hard_overlap_rate",
+           "student_alignment", "retained_overlaps"]
 
 
 def _he(k):
@@ -113,6 +113,25 @@ def teacher_alignment(g_e: str | Callable, g_h: str | Callable, gamma: float, si
     if den <= 0:
         raise ValueError("the target y is identically zero (g_e = g_h = 0 and sigma2 = 0): no learned direction")
     return e.c**2 / den, h.c**2 / den
+
+
+def hard_overlap_rate(g_e, g_h, gamma: float, sigma2: float = 0.0) -> float:
+    r"""``lim d E[cos^2(v, u_h)] = gamma E[z_h^2 y^2] / (c_e^2 + gamma E[y^2])`` for a hard link with ``c_h = 0``
+    (derived here: ``<v, u_h> = z_h^T y / n`` has mean ``c_h = 0`` and variance ``E[z_h^2 y^2]/n``, while ``||v||^2``
+    concentrates). ``E[z_h^2 y^2] = E[g_e^2] + E[z^2 g_h^2] + 2 E[g_e] E[z^2 g_h] + sigma2``. The overlap with
+    ``u_h`` therefore vanishes exactly at rate ``1/d``."""
+    gamma = _check_gamma("gamma", gamma)
+    sigma2 = check_scalar("sigma2", sigma2, 0.0, 1e10)
+    fe = link(g_e) if isinstance(g_e, str) else g_e
+    fh = link(g_h) if isinstance(g_h, str) else g_h
+    e, h = link_moments(fe), link_moments(fh)
+    if abs(h.c) > 1e-12 * max(1.0, math.sqrt(h.m2)):
+        raise ValueError(f"hard_overlap_rate needs a hard link with E[g_h'(z)] = 0, got {h.c:g}")
+    z2h2 = gauss_expect(lambda z: z * z * fh(z) ** 2, 200)
+    z2h1 = gauss_expect(lambda z: z * z * fh(z), 200)
+    Ez2y2 = e.m2 + z2h2 + 2.0 * e.m1 * z2h1 + sigma2
+    Ey2 = e.m2 + h.m2 + 2.0 * e.m1 * h.m1 + sigma2
+    return gamma * Ez2y2 / (e.c**2 + gamma * Ey2)
 
 
 def student_alignment(g_e, g_h, gamma_t: float, phi, gamma_s: float, sigma2: float = 0.0) -> float:
