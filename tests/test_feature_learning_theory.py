@@ -1,0 +1,95 @@
+"""Tests of ``w2s.theory.feature_learning`` (Moniri & Hassani 2025, Part (c); spec moniri_hassani.md §3.2):
+Gaussian moments against mpmath, closed forms, edge regimes (gamma -> 0, pure-hard target, zero noise) and
+bad input."""
+
+from __future__ import annotations
+
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from w2s.theory import feature_learning as F
+from w2s.theory.gaussian import gauss_expect_mp
+
+MP_LINKS = {"linear": lambda z: z, "tanh": mp.tanh, "relu": lambda z: max(z, 0),
+            "he2": lambda z: (z * z - 1) / mp.sqrt(2), "he3": lambda z: (z**3 - 3 * z) / mp.sqrt(6)}
+
+
+@pytest.mark.parametrize("name", sorted(MP_LINKS))
+def test_link_moments_against_mpmath(name):
+    g = MP_LINKS[name]
+    m = F.link_moments(name)
+    # adaptive quadrature split at the kink (requested accuracy 1e-12 relative, 1e-14 absolute)
+    tol = 1e-10
+    assert m.c == pytest.approx(float(gauss_expect_mp(lambda z: z * g(z))), abs=tol)
+    assert m.m1 == pytest.approx(float(gauss_expect_mp(g)), abs=tol)
+    assert m.m2 == pytest.approx(float(gauss_expect_mp(lambda z: g(z) ** 2)), abs=tol)
+
+
+def test_spec_check_value():
+    """Spec §3.2: linear easy link, 0.471 predicted; recovered with gamma = 0.5, He_2 hard link, sigma2 = 0.25."""
+    assert F.teacher_alignment("linear", "he2", 0.5, 0.25)[0] == pytest.approx(8 / 17, rel=1e-12)
+
+
+@given(st.sampled_from(["linear", "tanh", "relu", "he1+he2"]), st.sampled_from(["he2", "he3", "zero"]),
+       st.floats(1e-4, 1e4), st.floats(0.0, 10.0))
+@settings(max_examples=60)
+def test_alignment_bounds_and_monotonicity(ge, gh, gamma, sigma2):
+    e, h = F.teacher_alignment(ge, gh, gamma, sigma2)
+    assert 0.0 < e <= 1.0 and abs(h) < 1e-20
+    e2, _ = F.teacher_alignment(ge, gh, min(gamma * 2, 1e4), sigma2)
+    assert e2 <= e + 1e-15  # fewer samples per dimension: less alignment
+
+
+def test_gamma_to_zero_and_pure_targets():
+    # gamma -> 0: cos^2 -> c_e^2 / (c_e^2 + c_h^2) = 1 when c_h = 0
+    assert F.teacher_alignment("tanh", "he3", 1e-4, 1.0)[0] == pytest.approx(1.0, abs=1e-3)
+    # pure-hard target: nothing to learn in one step
+    assert F.teacher_alignment("zero", "he2", 1.0, 0.5)[0] == 0.0
+    # zero noise and a linear target: 1/(1 + gamma)
+    assert F.teacher_alignment("linear", "zero", 0.7, 0.0)[0] == pytest.approx(1 / 1.7, rel=1e-12)
+    with pytest.raises(ValueError, match="identically zero"):
+        F.teacher_alignment("zero", "zero", 1.0, 0.0)
+
+
+def test_hard_overlap_rate_closed_form():
+    """He_3 hard link, tanh easy link: E[z^2 He_3^2/6] = (105 - 90 + 27)/6 = 7."""
+    e = F.link_moments("tanh")
+    expect = 1.0 * (e.m2 + 7.0 + 0.25) / (e.c**2 + 1.0 * (e.m2 + 1.0 + 0.25))
+    assert F.hard_overlap_rate("tanh", "he3", 1.0, 0.25) == pytest.approx(expect, rel=1e-10)
+    with pytest.raises(ValueError, match="hard link"):
+        F.hard_overlap_rate("tanh", "linear", 1.0)
+
+
+def test_student_never_beats_teacher_alignment_and_retention():
+    for phi in ("linear", "tanh", "relu"):
+        for gs in (1e-3, 0.5, 4.0):
+            assert F.student_alignment("linear", "he3", 1.0, phi, gs, 0.25) <= F.teacher_alignment(
+                "linear", "he3", 1.0, 0.25)[0] + 1e-15
+    h, hn, en = F.retained_overlaps("linear", "he3", 1.0, "tanh", 0.5, 0.8, 0.0)
+    assert (h, hn, en) == (0.8, 0.8, 0.0)  # eta = 0: nothing moves
+    h, hn, en = F.retained_overlaps("linear", "he3", 1.0, "tanh", 0.5, 0.8, 1.0, 0.25)
+    assert h == 0.8 and 0 < hn < 0.8 and en > 0
+    assert hn**2 + en**2 <= 1.0
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: F.teacher_alignment("linear", "he2", 0.0), "gamma"),
+    (lambda: F.teacher_alignment("linear", "he2", 1.0, -1.0), "sigma2"),
+    (lambda: F.teacher_alignment("cubic", "he2", 1.0), "unknown link"),
+    (lambda: F.retained_overlaps("linear", "he2", 1.0, "tanh", 1.0, 1.5, 1.0), "rho_h"),
+    (lambda: F.retained_overlaps("linear", "he2", 1.0, "tanh", 1.0, 0.5, -1.0), "eta"),
+    (lambda: F.student_alignment("linear", "he2", 1.0, "zero", 1.0), "identically zero"),
+])
+def test_bad_input(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_math_constants():
+    assert math.isclose(F.link_moments("he3").m2, 1.0, rel_tol=1e-12)
+    assert np.isclose(F.link_moments("relu").c, 0.5, atol=1e-5)

@@ -1,0 +1,100 @@
+"""Tests of ``w2s.kernels.two_layer``: the fused numba gradient against a plain numpy gradient (to 1e-10) and
+finite differences, GD bookkeeping, the reduced draws against explicit designs in law, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from w2s.kernels import two_layer as K
+from w2s.theory import feature_learning as F
+
+
+@pytest.mark.parametrize("act", K.ACTIVATIONS)
+@pytest.mark.parametrize("N, d, n", [(1, 1, 1), (50, 30, 200), (7, 100, 20)])
+def test_gradient_matches_numpy(act, N, d, n):
+    rng = np.random.default_rng(N * d + n)
+    W = rng.standard_normal((N, d)) / np.sqrt(d)
+    a = rng.standard_normal(N)
+    X = rng.standard_normal((n, d))
+    y = rng.standard_normal(n)
+    g1, g2 = K.one_step_gradient(W, a, X, y, act), K.one_step_gradient_numpy(W, a, X, y, act)
+    assert np.allclose(g1, g2, rtol=1e-10, atol=1e-12)
+
+
+def test_gradient_matches_finite_differences():
+    rng = np.random.default_rng(0)
+    W, a, X, y = rng.standard_normal((4, 3)), rng.standard_normal(4), rng.standard_normal((9, 3)), rng.standard_normal(9)
+
+    def loss(W):
+        return 0.5 * np.mean((y - np.tanh(X @ W.T) @ a / 2.0) ** 2)
+
+    G = K.one_step_gradient(W, a, X, y, "tanh")
+    for (i, j) in [(0, 0), (2, 1), (3, 2)]:
+        E = np.zeros_like(W)
+        E[i, j] = 1e-6
+        # central difference: error O(h^2 |L'''|) ~ 1e-12, rounding ~ eps |L| / h ~ 1e-10
+        assert G[i, j] == pytest.approx((loss(W + E) - loss(W - E)) / 2e-6, abs=1e-8)
+
+
+def test_gd_overlaps_zero_steps_and_zero_rate():
+    rng = np.random.default_rng(1)
+    W = rng.standard_normal((5, 8))
+    X, y = rng.standard_normal((30, 8)), rng.standard_normal(30)
+    out = K.gd_overlaps(W, np.ones(5), X, y, eta=0.0, steps=3, act="relu", dirs=np.eye(8)[:2])
+    assert out.shape == (4, 5, 2) and np.allclose(out[0], out[3])
+    assert np.allclose(out[0], W[:, :2] / np.linalg.norm(W, axis=1)[:, None])
+
+
+def test_reduced_learned_direction_in_law():
+    """Means of (<v,u_e>, <v,u_h>, ||v||^2) from 6000 reduced and 6000 explicit draws at d = 30: |z| < 4."""
+    rng = np.random.default_rng(3)
+    ge, gh = F.link("tanh"), F.link("he3")
+    N = 6000
+    a = np.array([K.learned_direction(30, 20, ge, gh, sigma2=0.3, rng=rng) for _ in range(N)])
+    b = []
+    for _ in range(N):
+        X, y = K.two_index_data(30, 20, ge, gh, sigma2=0.3, rng=rng)
+        v = X.T @ y / 20
+        b.append((v[0], v[1], v @ v))
+    b = np.array(b)
+    z = (a.mean(0) - b.mean(0)) / np.sqrt(a.var(0) / N + b.var(0) / N)
+    assert np.all(np.abs(z) < 4), z
+
+
+def test_reduced_student_in_law():
+    """The reduced student draw against an explicit simulation (designs, w_t, xi) at d = 12."""
+    rng = np.random.default_rng(5)
+    ge, gh, phi = F.link("linear"), F.link("he3"), F.link("tanh")
+    N, d, nt, ns, rho, eta = 5000, 12, 12, 24, 0.8, 1.0
+    a = np.array([K.student_one_step(d, nt, ns, ge, gh, phi, sigma2=0.25, rho_h=rho, eta=eta, rng=rng)
+                  for _ in range(N)])
+    b = []
+    for _ in range(N):
+        X, y = K.two_index_data(d, nt, ge, gh, sigma2=0.25, rng=rng)
+        wt = X.T @ y
+        wt /= np.linalg.norm(wt)
+        Xs = rng.standard_normal((ns, d))
+        vs = Xs.T @ phi(Xs @ wt) / ns
+        xi = rng.standard_normal(d)
+        xi[:2] = 0
+        xi /= np.linalg.norm(xi)
+        w1 = rho * np.eye(d)[1] + np.sqrt(1 - rho**2) * xi + eta * vs
+        b.append((vs[0], vs[1], vs @ vs, w1[0], w1[1], w1 @ w1))
+    b = np.array(b)
+    z = (a.mean(0) - b.mean(0)) / np.sqrt(a.var(0) / N + b.var(0) / N)
+    assert np.all(np.abs(z) < 4), z
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: K.one_step_gradient(np.ones((2, 3)), np.ones(2), np.ones((4, 3)), np.ones(4), "gelu"), "act"),
+    (lambda: K.one_step_gradient(np.ones((2, 3)), np.ones(3), np.ones((4, 3)), np.ones(4)), "shapes"),
+    (lambda: K.one_step_gradient(np.ones((2, 3)), np.ones(2), np.full((4, 3), np.nan), np.ones(4)), "finite"),
+    (lambda: K.gd_overlaps(np.ones((2, 3)), np.ones(2), np.ones((4, 3)), np.ones(4), eta=-1.0, steps=1,
+                           dirs=np.eye(3)), "eta"),
+    (lambda: K.learned_direction(1, 5, np.tanh, np.tanh, sigma2=0.0, rng=np.random.default_rng(0)), "d must"),
+    (lambda: K.two_index_data(5, 0, np.tanh, np.tanh, sigma2=0.0, rng=np.random.default_rng(0)), "n must"),
+])
+def test_bad_input(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
