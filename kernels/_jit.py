@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numba
 
-__all__ = ["jit"]
+__all__ = ["jit", "pjit"]
 
 _POLICY = dict(
     cache=True,  # compiled code is stored beside the source: tests and CLI runs do not pay the JIT cost twice
@@ -17,3 +17,9 @@ _POLICY = dict(
 def jit(fn):
     """``numba.njit`` with the project's policy (serial kernel)."""
     return numba.njit(**_POLICY)(fn)
+
+
+def pjit(fn):
+    """``numba.njit(parallel=True)`` with the same policy, for kernels whose ``prange`` iterations are independent
+    and write disjoint outputs (so the result does not depend on the number of threads)."""
+    return numba.njit(parallel=True, **_POLICY)(fn)

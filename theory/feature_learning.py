@@ -53,8 +53,6 @@ import numpy as np
 from scipy import integrate
 
 from ._validate import check_scalar
-
-
 from .gaussian import hermite_normalised
 
 __all__ = ["LINKS", "link", "LinkMoments", "link_moments", "teacher_alignment", "hard_overlap_rate",
