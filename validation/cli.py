@@ -143,6 +143,7 @@ def _cmd_list(args) -> int:
         print(json.dumps([c.describe() for c in claims], indent=1, default=str))
         return 0
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title=f"{len(claims)} claims", show_lines=False)
@@ -150,7 +151,7 @@ def _cmd_list(args) -> int:
     table.add_column("title", overflow="fold")
     table.add_column("provenance", overflow="fold")
     for c in claims:
-        table.add_row(c.id, c.title, c.provenance)
+        table.add_row(escape(c.id), escape(c.title), escape(c.provenance))
     Console(width=max(Console().width, 140)).print(table)
     return 0
 
@@ -180,6 +181,7 @@ def _cmd_predict(args) -> int:
 def _cmd_certify(args) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.markup import escape
     from rich.table import Table
 
     from .report import write_report
@@ -211,13 +213,14 @@ def _cmd_certify(args) -> int:
         table.add_column(col, overflow="fold", justify="right" if col in ("z", "s") else "left")
     for r in run.results:
         if not r.components:
-            table.add_row(r.claim.id, "—", "—", "—", "—", "—", f"[red]{r.verdict}[/red]: {r.error}", f"{r.seconds:.1f}")
+            table.add_row(escape(r.claim.id), "—", "—", "—", "—", "—", f"[red]{r.verdict}[/red]: {escape(str(r.error))}",
+                          f"{r.seconds:.1f}")
             continue
         for i, c in enumerate(r.components):
             verdict = ("[green]CERTIFIED[/green]" if r.passed else "[red]REJECTED[/red]") if i == 0 else ""
             if not c.passed:
-                verdict += f" [red]{'; '.join(c.reasons)}[/red]"
-            table.add_row(r.claim.id if i == 0 else "", c.name, f"{c.prediction:.5g}",
+                verdict += f" [red]{escape('; '.join(c.reasons))}[/red]"
+            table.add_row(escape(r.claim.id) if i == 0 else "", escape(c.name), f"{c.prediction:.5g}",
                           f"{c.fit.q_hat:.5g} ± {c.fit.se_hat:.2g}", f"{c.z:+.2f}", f"{100 * c.resolution:.2g}%",
                           verdict, f"{r.seconds:.1f}" if i == 0 else "")
     out = Console(width=max(Console().width, 160))

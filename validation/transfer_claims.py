@@ -1,1 +1,157 @@
-"""Registered claims: Transfer learning and refinement, Somerstep et al. (placeholder: no claim registered yet)."""
+r"""Registered claims for the transfer-learning view of W2S (Somerstep et al., ICLR 2025, arXiv 2405.16236).
+
+Every prediction is DERIVED in the model RECONSTRUCTED in ``shared/theory/somerstep_refinement.md`` §1 (model and
+normalisation in :mod:`w2s.theory.transfer`); none is the paper's own statement. The ladder axis ``d`` of the
+framework is the **sample size** ``n`` here (the feature dimension is fixed, ``d_feat = 30``), or ``n_ICL`` for the
+posterior identity; each claim's ``setup`` says which.
+
+Certified: the naive fine-tuning floor and its attainment at ``lam*`` (spec §2, B1), the floor as a lower bound
+on a ``lam`` grid (signs resolved), the convex-hull limit for a biased and an unbiased weak model (§3, B2), and the
+martingale identity of the Bayes weights (§5). Not certified (shown in a figure): the Chernoff mean rate ``r*``
+of the misalignment (§4, B3): the windowed slopes of ``-log E[M]`` stay about 7% above ``r*`` over
+``n_ICL = 8 ... 128`` and drift towards it too slowly for a finite-size model to be fitted without importance
+sampling at larger ``n_ICL`` (see the closing remarks of the transfer figures).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from w2s.kernels.transfer import convex_hull_error, draw_features, icl_posteriors, naive_errors, weak_labels
+from w2s.theory import transfer as T
+
+from .registry import REGISTRY, Claim, Ladder
+
+SOURCE = "Somerstep et al. 2025, arXiv 2405.16236 (ICLR 2025); spec somerstep_refinement.md"
+D_FEAT = 30
+K = 5
+
+
+def _prior(p):
+    return np.full(p["K"], 1.0 / p["K"])
+
+
+# ----- naive fine-tuning floor (spec §2) ---------------------------------------------------------------------------
+
+def _naive_lams(p):
+    return (T.naive_lambda_star(_prior(p), 0, p["b2"], p["design"]),) + tuple(p["lam_grid"])
+
+
+def _naive_predict(p):
+    a = _prior(p)
+    H = T.naive_floor(a, 0, p["b2"])
+    return [H] + [float(T.naive_bias(lam, a, 0, p["b2"], p["design"])) - H for lam in p["lam_grid"]]
+
+
+def _naive_simulate(p, n, rng, reps):
+    a = _prior(p)
+    d = p["d_feat"]
+    beta_P = np.zeros(d)
+    beta_P[: p["K"]] = a
+    beta_Q = np.zeros(d)
+    beta_Q[0] = 1.0
+    lams = np.array(_naive_lams(p))
+    H = T.naive_floor(a, 0, p["b2"])
+    out = np.empty((reps, lams.size))
+    for r in range(reps):
+        X = draw_features(n, d, p["design"], rng)
+        Y = weak_labels(X, 0, p["K"], np.sqrt(p["b2"]), p["sigma2"], rng)
+        e = naive_errors(X, Y, beta_P, beta_Q, lams)
+        out[r, 0] = e[0]
+        out[r, 1:] = e[1:] - H
+    return out
+
+
+_NP = dict(K=K, b2=1.0, sigma2=1.0, design="uniform", d_feat=D_FEAT, lam_grid=(0.0, 0.1, 1.0, 10.0))
+REGISTRY.add(Claim(
+    id="transfer.naive-fine-tuning-floor",
+    title="Naive fine-tuning cannot escape both biases: floor eps_P^2 eps_Q'^2/(eps_P^2 + eps_Q'^2), attained at lam*",
+    statement=("Ridge-to-source on biased weak labels: as n -> inf, MSE(lam*) -> H = eps_P^2 eps_Q'^2/(eps_P^2 + "
+               "eps_Q'^2) with lam* = c eps_Q'^2/eps_P^2, and MSE(lam) - H -> a^2 eps_Q'^2 + (1-a)^2 eps_P^2 - H > 0 "
+               "(a = c/(c + lam)) at lam = 0, 0.1, 1, 10, whose signs are resolved: the floor bounds the grid."),
+    source=SOURCE + " §2 (Proposition 3.2, form RECONSTRUCTED)", provenance="DERIVED in the model of "
+    "somerstep_refinement.md §1-2", params=_NP, predict=_naive_predict, simulate=_naive_simulate,
+    ladders={"fast": Ladder(d=(2000, 4000, 8000, 16000), reps=(4000, 2000, 1000, 500)),
+             "full": Ladder(d=(2000, 4000, 8000, 16000, 32000, 64000), reps=(8000, 4000, 2000, 1000, 500, 250))},
+    components=("MSE(lam*)",) + tuple(f"MSE({lam:g})-H" for lam in _NP["lam_grid"]),
+    sign=(False,) + (True,) * len(_NP["lam_grid"]), finite_size=1.0,
+    finite_size_reason="the estimation variance adds (sigma2 + c b2) d c/((c + lam)^2 n) to the bias: an O(1/n) "
+    "correction (spec §2); at lam = 0 the next term is O(d^2/n^2) (E tr S^-1 has d/(n - d)-type corrections), which "
+    "rejected the 1/n model on a ladder starting at n = 500 = 17 d, hence n >= 2000", family="transfer",
+    setup=("ladder axis = sample size n; K = 5 orthonormal concepts e_k, uniform source prior, target k* = 0, weak bias "
+           "b e_K with b^2 = 1, X ~ Unif[-1,1]^30 (c = 1/3), sigma2 = 1; the lam grid shares each draw")))
+
+
+# ----- convex-hull estimator (spec §3) -----------------------------------------------------------------------------
+
+def _hull_predict(p):
+    return T.convex_hull_limit(p["K"], p["sigma2"], p["b2"], p["design"])[0]
+
+
+def _hull_simulate(p, n, rng, reps):
+    out = np.empty(reps)
+    for r in range(reps):
+        X = draw_features(n, p["K"] + 1, p["design"], rng)
+        Y = weak_labels(X, 0, p["K"], np.sqrt(p["b2"]), p["sigma2"], rng)
+        out[r] = n * convex_hull_error(X, Y, p["K"], 0)
+    return out
+
+
+HULL_LADDERS = {"fast": Ladder(d=(250, 1000, 4000, 16000), reps=(16000, 16000, 12000, 8000)),
+                "full": Ladder(d=(250, 1000, 4000, 16000, 64000), reps=(32000, 32000, 24000, 16000, 8000))}
+
+for _name, _b2 in (("biased", 1.0), ("unbiased", 0.0)):
+    REGISTRY.add(Claim(
+        id=f"transfer.convex-hull-limit.{_name}",
+        title=f"The concepts' convex hull removes the weak bias ({_name} weak model)",
+        statement=("n E||beta_C - beta_Q||^2 -> (sigma2 + c ||beta^w||^2) delta / c, with delta the statistical "
+                   "dimension of the tangent cone of the concepts' simplex at the target vertex (K = 5: delta = "
+                   "1.2929 +- 0.0013 by 2e6-sample Monte Carlo, a 0.1% uncertainty far below the resolution); the "
+                   "bias ||beta^w||^2 survives only as extra noise."),
+        source=SOURCE + " §3 (Proposition 3.4, form RECONSTRUCTED)",
+        provenance="DERIVED in the model of somerstep_refinement.md §1, §3",
+        params=dict(K=K, b2=_b2, sigma2=1.0, design="uniform"), predict=_hull_predict, simulate=_hull_simulate,
+        ladders=HULL_LADDERS, components=("n*MSE",), finite_size=1.0,
+        finite_size_reason=("for large n the estimate lies in the vertex's neighbourhood, where the simplex is its "
+                            "tangent cone; the design Gram matrix S = c I + O(n^-1/2) perturbs the projection's "
+                            "mean at second order: O(1/n)"), family="transfer",
+        setup=("ladder axis = sample size n; only the K + 1 feature coordinates along the concepts and the bias enter "
+               "the estimator, so only they are drawn (exact for any d); simplex-constrained least squares by "
+               "scipy NNLS (w2s.kernels.transfer.convex_hull_error)")))
+
+
+# ----- Bayes weights: martingale identity (spec §5) ----------------------------------------------------------------
+
+def _mart_predict(p):
+    return [1.0] * (p["K"] - 1)
+
+
+def _mart_simulate(p, n_icl, rng, reps):
+    _M, R = icl_posteriors(reps, [n_icl], _prior(p), 0, 0.0, p["sigma2"], p["design"], rng)
+    return R[:, 0, 1:]
+
+
+REGISTRY.add(Claim(
+    id="transfer.bayes-weights.martingale",
+    title="ICL posterior weights: E[pi_k / pi_k*] = 1 under the correct model (uniform prior)",
+    statement=("With an unbiased weak model and uniform prior, pi_k/pi_k* is a likelihood ratio under the true "
+               "concept k*, a mean-one martingale in n_ICL: E[pi_k/pi_k*] = 1 for every k and n_ICL (checks that the "
+               "log-space posterior weights are computed correctly)."),
+    source=SOURCE + " §5", provenance="DERIVED (exact identity) in the model of somerstep_refinement.md §4-5",
+    params=dict(K=K, sigma2=1.0, design="uniform"), predict=_mart_predict, simulate=_mart_simulate,
+    ladders={"fast": Ladder(d=(1, 2, 4), reps=(20000, 20000, 40000)),
+             "full": Ladder(d=(1, 2, 4, 6), reps=(40000, 40000, 80000, 160000))},
+    components=tuple(f"E(pi_{k}/pi_0)" for k in range(1, K)), finite_size=0.0,
+    finite_size_reason="exact identity at every n_ICL (the variance grows exponentially in n_ICL, so the ladder "
+    "stays short)", family="transfer",
+    setup="ladder axis = n_ICL; K = 5, uniform prior, b = 0, sigma2 = 1, X ~ Unif[-1,1] (numba posterior kernel)"))
+
+
+def _register_figures():
+    from . import transfer_figures as F
+
+    for maker in (F.mse_vs_lambda, F.hull_rate, F.misalignment_decay):
+        REGISTRY.add_figure("transfer", maker)
+
+
+_register_figures()

@@ -1,0 +1,178 @@
+r"""Simulators of the transfer model of Somerstep et al. (model in :mod:`w2s.theory.transfer`, spec
+somerstep_refinement.md §1): naive ridge-to-source over a ``lam`` grid, the convex-hull estimator (scipy NNLS),
+OLS, and exact Bayesian ICL posteriors over many replicates (numba, log space).
+
+Coordinates: concepts ``beta_k = e_k`` (``k = 0..K-1``), target ``k*``, weak bias ``beta^w = b e_K`` (so ``d >= K + 1``).
+Features: ``Unif[-1, 1]^d`` (``c = 1/3``) or ``N(0, I_d)`` (``c = 1``). Weak labels ``Y' = x_{k*} + b x_K + eps``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.optimize import nnls
+
+from ._jit import jit
+
+__all__ = ["DESIGNS", "draw_features", "weak_labels", "naive_errors", "convex_hull_error", "ols_error",
+           "icl_posteriors", "icl_posteriors_numpy"]
+
+DESIGNS = ("uniform", "gaussian")
+
+
+def _check_int(name, v, lo):
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
+        raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
+    return int(v)
+
+
+def draw_features(n: int, d: int, design: str, rng: np.random.Generator) -> np.ndarray:
+    """``n x d`` features: ``Unif[-1, 1]`` or standard Gaussian entries."""
+    n, d = _check_int("n", n, 1), _check_int("d", d, 1)
+    if design not in DESIGNS:
+        raise ValueError(f"design must be one of {DESIGNS}, got {design!r}")
+    return rng.uniform(-1.0, 1.0, (n, d)) if design == "uniform" else rng.standard_normal((n, d))
+
+
+def weak_labels(X: np.ndarray, k_star: int, K: int, b: float, sigma2: float, rng: np.random.Generator) -> np.ndarray:
+    """``Y' = x_{k*} + b x_K + eps`` (biased weak model; ``b = 0``: unbiased)."""
+    if X.shape[1] < K + 1:
+        raise ValueError(f"d must be >= K + 1 = {K + 1} (the bias direction is e_K), got {X.shape[1]}")
+    if not (np.isfinite(sigma2) and sigma2 >= 0):
+        raise ValueError(f"sigma2 must be finite and >= 0, got {sigma2!r}")
+    return X[:, k_star] + b * X[:, K] + math.sqrt(sigma2) * rng.standard_normal(X.shape[0])
+
+
+def naive_errors(X, Y, beta_P: np.ndarray, beta_Q: np.ndarray, lam) -> np.ndarray:
+    """``||beta_lam - beta_Q||^2`` for every ``lam`` of the grid, ``beta_lam = (S + lam I)^{-1}(X^T Y/n + lam beta_P)``,
+    from one eigendecomposition of ``S = X^T X / n`` (exact; ``lam = 0`` needs ``n >= d``)."""
+    n = X.shape[0]
+    lam = np.atleast_1d(np.asarray(lam, float))
+    if np.any(lam < 0) or not np.all(np.isfinite(lam)):
+        raise ValueError(f"lam must be finite and >= 0, got {lam!r}")
+    s, V = np.linalg.eigh(X.T @ X / n)
+    g = V.T @ (X.T @ Y / n)
+    p = V.T @ beta_P
+    q = V.T @ beta_Q
+    coef = (g[None, :] + lam[:, None] * p[None, :]) / (s[None, :] + lam[:, None])
+    return np.sum((coef - q[None, :]) ** 2, axis=1)
+
+
+#: Weight of the penalty row enforcing sum(w) = 1 in the NNLS form of the simplex-constrained least squares. The
+#: constrained minimiser is then exact up to a sum violation of order (residual scale)/M^2 ~ 1e-10, far below the
+#: O(1/n) errors being measured.
+SIMPLEX_PENALTY = 1e5
+
+
+def convex_hull_error(X, Y, K: int, k_star: int) -> float:
+    """``||beta_C - beta_Q||^2`` for least squares over ``conv{e_0, ..., e_{K-1}}``: ``beta = sum_k w_k e_k`` with
+    ``w >= 0``, ``sum w = 1``, solved by :func:`scipy.optimize.nnls` on the Cholesky form of the ``K x K`` normal
+    equations plus a penalty row for the sum (exact to ~1e-10, see :data:`SIMPLEX_PENALTY`)."""
+    n = X.shape[0]
+    Z = X[:, :K]
+    G = Z.T @ Z / n
+    h = Z.T @ Y / n
+    R = np.linalg.cholesky(G).T  # G = R^T R
+    A = np.vstack([R, SIMPLEX_PENALTY * np.ones((1, K))])
+    rhs = np.concatenate([np.linalg.solve(R.T, h), [SIMPLEX_PENALTY]])
+    w, _ = nnls(A, rhs, maxiter=50 * K)
+    w[k_star] -= 1.0
+    return float(w @ w)
+
+
+def ols_error(X, Y, beta_Q) -> float:
+    """``||beta_OLS - beta_Q||^2`` (unconstrained least squares on the weak labels)."""
+    beta = np.linalg.lstsq(X, Y, rcond=None)[0]
+    return float(np.sum((beta - beta_Q) ** 2))
+
+
+@jit
+def _posteriors(Z, E, log_prior, k_star, b, sigma, n_grid):
+    """Log-space posteriors over concepts after the first ``n`` examples, for every ``n`` in ``n_grid``.
+
+    ``Z``: (reps, n_max, K + 1) feature coordinates along the concepts and the bias direction; ``E``: (reps, n_max)
+    standard normals. Returns ``(M, R)``: misalignment ``1 - pi_{k*}`` and ``pi_k / pi_{k*}`` (reps, G, K)."""
+    reps, n_max, K1 = Z.shape
+    K = K1 - 1
+    G = n_grid.size
+    M = np.empty((reps, G))
+    R = np.empty((reps, G, K))
+    ll = np.empty(K)
+    inv2s2 = 1.0 / (2.0 * sigma * sigma)
+    for r in range(reps):
+        for k in range(K):
+            ll[k] = log_prior[k]
+        g = 0
+        for i in range(n_max + 1):
+            while g < G and n_grid[g] == i:
+                top = ll[0]
+                for k in range(1, K):
+                    if ll[k] > top:
+                        top = ll[k]
+                tot = 0.0
+                for k in range(K):
+                    tot += math.exp(ll[k] - top)
+                M[r, g] = 1.0 - math.exp(ll[k_star] - top) / tot
+                for k in range(K):
+                    R[r, g, k] = math.exp(ll[k] - ll[k_star])
+                g += 1
+            if i == n_max:
+                break
+            y = Z[r, i, k_star] + b * Z[r, i, K] + sigma * E[r, i]
+            for k in range(K):
+                res = y - Z[r, i, k]
+                ll[k] -= res * res * inv2s2
+    return M, R
+
+
+def _icl_inputs(reps, n_grid, K, design, rng):
+    reps = _check_int("reps", reps, 1)
+    n_grid = np.asarray(n_grid, dtype=np.int64)
+    if n_grid.ndim != 1 or n_grid.size == 0 or np.any(n_grid < 0) or np.any(np.diff(n_grid) <= 0):
+        raise ValueError(f"n_grid must be a non-empty increasing grid of integers >= 0, got {n_grid!r}")
+    K = _check_int("K", K, 1)
+    n_max = int(n_grid[-1])
+    Z = draw_features(reps * max(n_max, 1), K + 1, design, rng).reshape(reps, max(n_max, 1), K + 1)
+    E = rng.standard_normal((reps, max(n_max, 1)))
+    return reps, n_grid, K, Z, E
+
+
+def _check_posterior_args(alpha_P, k_star, b, sigma2):
+    a = np.asarray(alpha_P, float)
+    if a.ndim != 1 or np.any(a <= 0) or abs(a.sum() - 1) > 1e-9:
+        raise ValueError(f"alpha_P must be a probability vector with positive entries, got {alpha_P!r}")
+    if isinstance(k_star, bool) or not isinstance(k_star, (int, np.integer)) or not 0 <= k_star < a.size:
+        raise ValueError(f"k_star must be an index in [0, {a.size - 1}], got {k_star!r}")
+    if not (np.isfinite(sigma2) and sigma2 > 0):
+        raise ValueError(f"sigma2 must be finite and > 0, got {sigma2!r}")
+    if not np.isfinite(b):
+        raise ValueError(f"b must be finite, got {b!r}")
+    return a
+
+
+def icl_posteriors(reps: int, n_grid, alpha_P, k_star: int, b: float, sigma2: float, design: str,
+                   rng: np.random.Generator):
+    """Exact Bayesian ICL posteriors (spec §4) for ``reps`` independent replicates, each a stream of weak-labelled
+    examples, read at every ``n_ICL`` in ``n_grid``: ``(M, R)`` as in :func:`_posteriors`. Only the ``K + 1``
+    feature coordinates along the concepts and the bias enter the likelihood, so they are the only ones drawn
+    (exact in law for every ``d >= K + 1``). Draws: features, then noise."""
+    a = _check_posterior_args(alpha_P, k_star, b, sigma2)
+    reps, n_grid, K, Z, E = _icl_inputs(reps, n_grid, a.size, design, rng)
+    return _posteriors(Z, E, np.log(a), int(k_star), float(b), math.sqrt(sigma2), n_grid)
+
+
+def icl_posteriors_numpy(reps: int, n_grid, alpha_P, k_star: int, b: float, sigma2: float, design: str,
+                         rng: np.random.Generator):
+    """Plain-numpy reference for :func:`icl_posteriors` (same draws, vectorised over replicates)."""
+    a = _check_posterior_args(alpha_P, k_star, b, sigma2)
+    reps, n_grid, K, Z, E = _icl_inputs(reps, n_grid, a.size, design, rng)
+    sigma = math.sqrt(sigma2)
+    y = Z[:, :, k_star] + b * Z[:, :, K] + sigma * E
+    inc = -((y[:, :, None] - Z[:, :, :K]) ** 2) / (2 * sigma2)  # (reps, n_max, K)
+    cum = np.concatenate([np.zeros((reps, 1, K)), np.cumsum(inc, axis=1)], axis=1) + np.log(a)
+    L = cum[:, n_grid, :]
+    L = L - L.max(axis=2, keepdims=True)
+    P = np.exp(L)
+    P /= P.sum(axis=2, keepdims=True)
+    return 1.0 - P[:, :, k_star], np.exp(cum[:, n_grid, :] - cum[:, n_grid, k_star][:, :, None])
