@@ -103,8 +103,9 @@ def naive_bias(lam, alpha_P, k_star: int, b2: float, design: str = "uniform"):
 
 
 def naive_mse(lam, n: int, d: int, alpha_P, k_star: int, b2: float, sigma2: float, design: str = "uniform"):
-    """Finite-``n`` approximation (spec §2): bias ``+ sigma2 d c / ((c + lam)^2 n)`` (first order in ``d/n``;
-    the bias part of the weak labels' variance, ``c b2``, is counted with the noise)."""
+    """Finite-``n`` approximation (spec §2): bias ``+ sigma2 d c / ((c + lam)^2 n)`` (first order in ``d/n``). The
+    weak bias ``beta^w`` lies in the feature space, so the unconstrained fit can represent it: it is part of the
+    target ``beta_Q'`` of the fit, not noise (unlike for the convex-hull estimator)."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be an integer >= 1, got {n!r}")
     if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
@@ -112,7 +113,7 @@ def naive_mse(lam, n: int, d: int, alpha_P, k_star: int, b2: float, sigma2: floa
     sigma2 = check_scalar("sigma2", sigma2, 0.0, 1e10)
     c = second_moment(design)
     lam = np.asarray(lam, dtype=float)
-    var = (sigma2 + c * b2) * d * c / ((c + lam) ** 2 * n)
+    var = sigma2 * d * c / ((c + lam) ** 2 * n)
     return naive_bias(lam, alpha_P, k_star, b2, design) + var
 
 

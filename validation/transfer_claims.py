@@ -75,7 +75,7 @@ REGISTRY.add(Claim(
              "full": Ladder(d=(2000, 4000, 8000, 16000, 32000, 64000), reps=(8000, 4000, 2000, 1000, 500, 250))},
     components=("MSE(lam*)",) + tuple(f"MSE({lam:g})-H" for lam in _NP["lam_grid"]),
     sign=(False,) + (True,) * len(_NP["lam_grid"]), finite_size=1.0,
-    finite_size_reason="the estimation variance adds (sigma2 + c b2) d c/((c + lam)^2 n) to the bias: an O(1/n) "
+    finite_size_reason="the estimation variance adds sigma2 d c/((c + lam)^2 n) to the bias: an O(1/n) "
     "correction (spec §2); at lam = 0 the next term is O(d^2/n^2) (E tr S^-1 has d/(n - d)-type corrections), which "
     "rejected the 1/n model on a ladder starting at n = 500 = 17 d, hence n >= 2000", family="transfer",
     setup=("ladder axis = sample size n; K = 5 orthonormal concepts e_k, uniform source prior, target k* = 0, weak bias "

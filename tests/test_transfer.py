@@ -1,0 +1,123 @@
+"""Tests of ``w2s.theory.transfer`` and ``w2s.kernels.transfer`` (Somerstep et al. 2025; spec
+somerstep_refinement.md): closed forms, the vertex-cone projection against scipy NNLS, the Chernoff rate against
+mpmath, the posterior kernel against numpy, edge regimes and bad input."""
+
+from __future__ import annotations
+
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.optimize import nnls
+
+from w2s.kernels import transfer as K
+from w2s.theory import transfer as T
+
+U5 = np.full(5, 0.2)
+
+
+def test_spec_section_2_numbers():
+    assert T.biases(U5, 0, 1.0) == pytest.approx((0.8, 1.0))  # persona example: (K - 1)/K
+    assert T.naive_floor(U5, 0, 1.0) == pytest.approx(4 / 9)
+    assert T.naive_lambda_star(U5, 0, 1.0) == pytest.approx(5 / 12)
+    assert T.naive_mse(5 / 12, 2000, 30, U5, 0, 1.0, 1.0) == pytest.approx(0.4444 + 0.0089, abs=2e-4)
+
+
+@given(st.floats(0.0, 1e3), st.floats(0.01, 10.0), st.integers(2, 8))
+@settings(max_examples=80)
+def test_floor_is_a_lower_bound(lam, b2, Kc):
+    a = np.full(Kc, 1.0 / Kc)
+    assert T.naive_bias(lam, a, 0, b2) >= T.naive_floor(a, 0, b2) * (1 - 1e-12)
+
+
+def test_edge_regimes():
+    # no weak bias: the floor is 0 and lam* = 0; the convex hull then has only sigma2 as noise
+    assert T.naive_floor(U5, 0, 0.0) == 0.0 and T.naive_lambda_star(U5, 0, 0.0) == 0.0
+    # prior concentrated on k*: eps_P = 0, floor 0, lam* undefined
+    e = np.zeros(5)
+    e[0] = 1.0
+    assert T.naive_floor(e, 0, 1.0) == 0.0
+    with pytest.raises(ValueError, match="not unique"):
+        T.naive_lambda_star(e, 0, 1.0)
+    # K = 1: the hull is a point, delta = 0
+    assert T.statistical_dimension(1) == (0.0, 0.0)
+    assert T.convex_hull_limit(1, 1.0, 1.0)[0] == 0.0
+
+
+def test_vertex_cone_projection_matches_nnls():
+    rng = np.random.default_rng(0)
+    for Kc in (2, 3, 5, 8):
+        G = rng.standard_normal((300, Kc))
+        A = np.zeros((Kc, Kc - 1))
+        A[0, :] = -1.0
+        A[1:, :] = np.eye(Kc - 1)
+        ref = []
+        for g in G:
+            w, _ = nnls(A, g)
+            ref.append(np.sum((A @ w) ** 2))
+        assert np.allclose(T.project_vertex_cone(G), ref, atol=1e-12)
+
+
+def test_statistical_dimension_k2_is_one_half():
+    """K = 2: the cone is a ray, delta = E[(g . r)_+^2] = 1/2 exactly."""
+    delta, se = T.statistical_dimension(2, samples=400_000)
+    assert abs(delta - 0.5) < 5 * se
+
+
+def _mgf_mp(lam, b):
+    """E[exp(-lam Delta)] for the uniform design by mpmath (triangular u, sinh(s)/s), independent route."""
+    with mp.workdps(30):
+        def f(u):
+            s = lam * u * b
+            ew = mp.sinh(s) / s if s != 0 else mp.mpf(1)
+            return mp.exp(-lam * (1 - lam) * u * u / 2) * ew * (2 - abs(u)) / 4
+        return mp.quad(f, [-2, 0, 2])
+
+
+@pytest.mark.parametrize("b2, spec", [(1.0, 0.0601), (0.0, 0.0789)])
+def test_chernoff_rate(b2, spec):
+    r = T.chernoff_rate(1.0, b2)
+    assert r.converged
+    assert r.rate == pytest.approx(float(-mp.log(_mgf_mp(r.lam, math.sqrt(b2)))), rel=1e-10)
+    # the spec's values came from 2e6 Monte-Carlo draws and a 101-point lam grid: agreement to 0.3%
+    assert r.rate == pytest.approx(spec, rel=3e-3)
+    assert T.chernoff_rate(1.0, 4.0).rate < T.chernoff_rate(1.0, 1.0).rate < r.rate + 1  # worse weak model: slower
+
+
+def test_posterior_kernel_matches_numpy():
+    args = (200, [0, 1, 5, 17], U5, 2, 0.7, 0.5, "gaussian")
+    M1, R1 = K.icl_posteriors(*args, np.random.default_rng(4))
+    M2, R2 = K.icl_posteriors_numpy(*args, np.random.default_rng(4))
+    assert np.allclose(M1, M2, atol=1e-12) and np.allclose(R1, R2, rtol=1e-10)
+    assert np.all(M1[:, 0] == pytest.approx(0.8))  # n_ICL = 0: the prior
+
+
+def test_estimators_exact_on_noiseless_data():
+    rng = np.random.default_rng(1)
+    X = K.draw_features(400, 8, "uniform", rng)
+    Y = K.weak_labels(X, 1, 5, 0.0, 0.0, rng)
+    assert K.convex_hull_error(X, Y, 5, 1) < 1e-12
+    beta_Q = np.eye(8)[1]
+    assert K.naive_errors(X, Y, np.full(8, 0.1), beta_Q, [0.0])[0] < 1e-20
+    assert K.ols_error(X, Y, beta_Q) < 1e-20
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: T.biases([0.5, 0.6], 0, 1.0), "probability"),
+    (lambda: T.biases(U5, 7, 1.0), "k_star"),
+    (lambda: T.biases(U5, 0, -1.0), "b2"),
+    (lambda: T.second_moment("laplace"), "design"),
+    (lambda: T.naive_bias(-1.0, U5, 0, 1.0), "lam"),
+    (lambda: T.chernoff_rate(0.0, 1.0), "sigma2"),
+    (lambda: T.statistical_dimension(0), "K must"),
+    (lambda: K.icl_posteriors(10, [3, 2], U5, 0, 0.0, 1.0, "uniform", np.random.default_rng(0)), "increasing"),
+    (lambda: K.icl_posteriors(10, [1], U5, 0, 0.0, 0.0, "uniform", np.random.default_rng(0)), "sigma2"),
+    (lambda: K.weak_labels(np.ones((3, 4)), 0, 5, 1.0, 1.0, np.random.default_rng(0)), "K \\+ 1"),
+    (lambda: K.draw_features(3, 4, "laplace", np.random.default_rng(0)), "design"),
+])
+def test_bad_input(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
