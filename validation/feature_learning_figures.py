@@ -57,7 +57,7 @@ def overlaps_vs_gd_steps(run, figdir: Path, seed: int):
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4.2), dpi=110)
     rng = generator(seed, "figure:fl:gd")
-    d, N, n_t, n_s, steps = 200, 16, 200, 400, 30
+    d, N, n_t, n_s, steps = 200, 16, 200, 400, 60
     X, y = two_index_data(d, n_t, T.link("linear"), T.link("he3"), sigma2=0.25, rng=rng)
     w_t = X.T @ y
     w_t /= np.linalg.norm(w_t)
@@ -67,7 +67,7 @@ def overlaps_vs_gd_steps(run, figdir: Path, seed: int):
     W0 = 0.6 * W0 / np.linalg.norm(W0, axis=1)[:, None]
     W0[:, 1] += 0.8  # pre-trained spike along u_h = e_2
     a = rng.choice([-1.0, 1.0], N)
-    ov = gd_overlaps(W0, a, Xs, ys, eta=2.0 * np.sqrt(N), steps=steps, act="tanh", dirs=np.eye(d)[:2])
+    ov = gd_overlaps(W0, a, Xs, ys, eta=0.25 * np.sqrt(N), steps=steps, act="tanh", dirs=np.eye(d)[:2])
     t = np.arange(steps + 1)
     for k, name in enumerate(("u_e (easy)", "u_h (hard, pre-trained)")):
         m = np.abs(ov[:, :, k]).mean(1)
@@ -75,7 +75,7 @@ def overlaps_vs_gd_steps(run, figdir: Path, seed: int):
     ax.axvline(1, color="k", ls=":", lw=0.8)
     ax.set_xlabel("full-batch GD steps on teacher labels")
     ax.set_ylabel("normalised overlap <w_j, u>/|w_j|")
-    ax.set_title(f"Student (N = {N}, d = {d}, n_s = {n_s}, tanh): one step certified, more steps shown", fontsize=8)
+    ax.set_title(f"Student (N = {N}, d = {d}, n_s = {n_s}, tanh, eta = sqrt(N)/4): one step certified, more shown", fontsize=8)
     ax.legend(fontsize=7)
     path = save(fig, figdir / "fl_overlaps_vs_steps.png")
     return [(path, "Feature learning (Part c), shown only: overlaps of a pre-trained student's neurons with u_e and "
