@@ -228,3 +228,133 @@ def reduced_ridge_w2s(d: int, n_t: int, n_s: int | None, lam_t, lam_s=None, *, s
         H = _haar_frame(d - 1, rank, m_s - 1, rng)  # leading m_s - 1 rows of a Haar frame of e_1^perp
         V[:, 1:] = Rq.T @ H.T
     return RidgeW2SSample(lam_t, lam_s, R_t, _student_kernel(diag_s, off_s, V, r, lam_s))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Weighted ridge with a rank-one spike Gamma = I - (1 - g) u u^T, reduced (spec moniri_hassani.md §2)
+# ---------------------------------------------------------------------------------------------------------------
+
+@jit
+def _spiked_reduced_student(diag, off, V, w, u_null2, r, lam_s, g_s):
+    """``R_s[i, j, l]`` for student-coordinate teacher vectors ``V[i]`` (active part), spike ``u`` with active part
+    ``w`` and null-space norm^2 ``u_null2``; ``beta* = r e_1`` (active). Sherman-Morrison with tridiagonal solves:
+    ``x0 = (T + lam)^{-1} T v`` (no null part), ``A^{-1} u = ((T + lam)^{-1} w, u_null / lam)``."""
+    L, m = V.shape
+    out = np.empty((L, lam_s.size, g_s.size))
+    for j in range(lam_s.size):
+        lam = lam_s[j]
+        Au = _tri_solve(diag, off, lam, w)
+        uAu = 0.0
+        Au2 = 0.0
+        for k in range(m):
+            uAu += w[k] * Au[k]
+            Au2 += Au[k] * Au[k]
+        uAu += u_null2 / lam
+        Au2 += u_null2 / (lam * lam)
+        for i in range(L):
+            x0 = _tri_solve(diag, off, lam, _tri_mul(diag, off, V[i]))
+            ux0 = 0.0
+            base = 0.0
+            cross = 0.0
+            for k in range(m):
+                ux0 += w[k] * x0[k]
+                dk = x0[k] - (r if k == 0 else 0.0)
+                base += dk * dk
+                cross += Au[k] * dk
+            for l in range(g_s.size):
+                c = lam * (1.0 - g_s[l])
+                alpha = c * ux0 / (1.0 - c * uAu)
+                out[i, j, l] = base + 2.0 * alpha * cross + alpha * alpha * Au2
+    return out
+
+
+def reduced_spiked_w2s(d: int, n_t: int, n_s: int | None, lam_t, lam_s, g_s, *, zeta: float, g_t: float = 1.0,
+                       sigma2: float = 1.0, r2: float = 1.0, rng: np.random.Generator):
+    r"""Exact-in-law reduced counterpart of :func:`w2s.kernels.weighted_ridge.spiked_w2s` (same model and output).
+
+    Derivation (extends the module docstring): in the teacher's bidiagonal coordinates ``beta* = r e_1`` and the
+    spike is ``u = zeta e_1 + sqrt(1 - zeta^2) h`` with ``h`` uniform on the unit sphere of ``e_1^perp`` (``V`` is Haar
+    there, independent of ``T``); only ``h``'s leading ``m - 1`` coordinates and the norm of the rest matter, so
+    ``h`` is drawn as a Gaussian vector whose tail is one chi-square. Vectors are written as (``m`` active
+    coordinates, one coefficient on the unit null-space direction ``n = u_null/|u_null|``). Teacher: Sherman–Morrison
+    on ``T + lam I - c u u^T`` (``c = lam (1 - g_t)``) with tridiagonal solves; its null part is a multiple of ``n``.
+    Student on fresh inputs: ``e_1`` stays fixed and the ``e_1^perp`` parts of ``{u, beta_t(lam_t)}`` map through a Haar
+    frame into the student's bidiagonal coordinates; its spiked solve is again Sherman–Morrison
+    (:func:`_spiked_reduced_student`). Infinite student data: ``beta_s = beta_t/(1 + lam) + u (u . beta_t)
+    (1/(1 + lam g) - 1/(1 + lam))``. Ridge values must be ``> 0``.
+    """
+    from .weighted_ridge import SpikedSample, _check_unit_interval
+
+    d = _check_size("d", d, 2)
+    n_t = _check_size("n_t", n_t)
+    n_s = None if n_s is None else _check_size("n_s", n_s)
+    lam_t = _check_grid("lam_t", lam_t)
+    lam_s = _check_grid("lam_s", lam_s)
+    if np.any(lam_t <= 0) or np.any(lam_s <= 0):
+        raise ValueError("lam_t and lam_s must be > 0 for the reduced simulator")
+    g_s = _check_unit_interval("g_s", g_s)
+    g_t = float(_check_unit_interval("g_t", g_t)[0])
+    zeta = float(_check_unit_interval("zeta", zeta)[0])
+    if not (np.isfinite(sigma2) and sigma2 >= 0):
+        raise ValueError(f"sigma2 must be finite and >= 0, got {sigma2!r}")
+    if not (np.isfinite(r2) and r2 > 0):
+        raise ValueError(f"r2 must be finite and > 0, got {r2!r}")
+    r = float(np.sqrt(r2))
+    alpha_, beta_ = bidiagonal(d, n_t, rng)
+    diag, off = tridiagonal(alpha_, beta_, n_t)
+    m = diag.size
+    k = min(n_t, d)
+    eps = np.sqrt(sigma2) * rng.standard_normal(k)
+    g = np.zeros(m)
+    g[0] = r * diag[0]
+    if m > 1:
+        g[1] = r * off[0]
+    bt = np.zeros(m)
+    bt[:k] = alpha_[:k] * eps
+    kb = min(k, m - 1)
+    bt[1:kb + 1] += beta_[:kb] * eps[:kb]
+    g += bt / n_t
+    # spike u = zeta e_1 + sqrt(1 - zeta^2) h, h uniform on the sphere of e_1^perp: active coords 2..m, null norm
+    hg = rng.standard_normal(m - 1)
+    tail = float(rng.chisquare(d - m)) if d > m else 0.0
+    hn = np.sqrt(hg @ hg + tail)
+    s = np.sqrt(1.0 - zeta * zeta)
+    u_act = np.empty(m)
+    u_act[0] = zeta
+    u_act[1:] = s * hg / hn
+    u_null = s * np.sqrt(tail) / hn  # coefficient on the unit null direction n
+    # teacher vectors (L_t, m + 1): active part and coefficient on n
+    Bt = np.empty((lam_t.size, m + 1))
+    for i, lam in enumerate(lam_t):
+        x0 = _tri_solve(diag, off, lam, g)
+        Au = _tri_solve(diag, off, lam, u_act)
+        c = lam * (1.0 - g_t)
+        alpha = c * (u_act @ x0) / (1.0 - c * (u_act @ Au + u_null * u_null / lam))
+        Bt[i, :m] = x0 + alpha * Au
+        Bt[i, m] = alpha * u_null / lam
+    e1 = np.zeros(m + 1)
+    e1[0] = r
+    R_t = np.sum((Bt - e1) ** 2, axis=1)
+    u_full = np.concatenate([u_act, [u_null]])
+    if n_s is None:
+        R_s = np.empty((lam_t.size, lam_s.size, g_s.size))
+        ub = Bt @ u_full
+        for j, ls in enumerate(lam_s):
+            for l, gg in enumerate(g_s):
+                Bs = Bt / (1.0 + ls) + np.outer(ub * (1.0 / (1.0 + ls * gg) - 1.0 / (1.0 + ls)), u_full)
+                R_s[:, j, l] = np.sum((Bs - e1) ** 2, axis=1)
+        return SpikedSample(lam_t, lam_s, g_s, R_t, R_s)
+    a_s, b_s = bidiagonal(d, n_s, rng)
+    diag_s, off_s = tridiagonal(a_s, b_s, n_s)
+    m_s = diag_s.size
+    vecs = np.vstack([u_full, Bt])  # (1 + L_t, m + 1)
+    Vs = np.zeros((vecs.shape[0], m_s))
+    Vs[:, 0] = vecs[:, 0]
+    if m_s > 1:
+        Q, Rq = np.linalg.qr(vecs[:, 1:].T)  # e_1^perp parts in an orthonormal basis
+        H = _haar_frame(d - 1, Q.shape[1], m_s - 1, rng)
+        Vs[:, 1:] = Rq.T @ H.T
+    w = Vs[0]
+    u_null2 = max(0.0, 1.0 - float(w @ w))
+    R_s = _spiked_reduced_student(diag_s, off_s, np.ascontiguousarray(Vs[1:]), w, u_null2, r, lam_s, g_s)
+    return SpikedSample(lam_t, lam_s, g_s, R_t, R_s)
