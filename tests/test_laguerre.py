@@ -103,3 +103,34 @@ def test_simulator_choice():
     assert choose_simulator(dict(p, simulator="full")) == "full"
     with pytest.raises(ValueError, match="simulator"):
         choose_simulator(dict(p, simulator="fast"))
+
+
+@pytest.mark.parametrize("d, n_t, n_s, g_t", [(8, 16, 4, 0.3), (8, 4, 16, 1.0), (6, 6, None, 0.0)])
+def test_reduced_spiked_agrees_in_law_with_full(d, n_t, n_s, g_t):
+    """Means over 4000 independent draws of each simulator, 2 x 2 x 2 grid: |z| < 4.5 (Bonferroni over the 27
+    comparisons of this test at a 1e-3 family rate is 4.2)."""
+    from w2s.kernels.weighted_ridge import spiked_w2s
+
+    rng = np.random.default_rng(8)
+    kw = dict(zeta=0.7, g_t=g_t, sigma2=0.6, r2=1.3)
+    reps = 4000
+    a = [L.reduced_spiked_w2s(d, n_t, n_s, [0.1, 1.0], [0.3, 2.0], [0.0, 1.0], rng=rng, **kw) for _ in range(reps)]
+    b = [spiked_w2s(d, n_t, n_s, [0.1, 1.0], [0.3, 2.0], [0.0, 1.0], rng=rng, **kw) for _ in range(reps)]
+    for key in ("R_t", "R_s"):
+        A = np.array([getattr(x, key).ravel() for x in a])
+        B = np.array([getattr(x, key).ravel() for x in b])
+        z = (A.mean(0) - B.mean(0)) / np.sqrt(A.var(0, ddof=1) / reps + B.var(0, ddof=1) / reps)
+        assert np.all(np.abs(z) < 4.5), (key, z)
+
+
+def test_reduced_spiked_edges_and_consistency():
+    # the smallest sizes (m = 2 active coordinates, one-row student) stay finite and non-negative
+    out = L.reduced_spiked_w2s(3, 1, 1, [0.1], [0.1], [0.0, 1.0], zeta=1.0, rng=np.random.default_rng(0))
+    assert np.all(np.isfinite(out.R_s)) and np.all(out.R_s >= 0)
+    x = L.reduced_spiked_w2s(500, 250, 1000, [0.2], [0.5], [0.3], zeta=0.5, rng=np.random.default_rng(2))
+    y = L.reduced_spiked_w2s(500, 250, 1000, [0.2], [0.5], [0.3], zeta=0.5, rng=np.random.default_rng(2))
+    assert np.array_equal(x.R_s, y.R_s)
+    with pytest.raises(ValueError, match="> 0"):
+        L.reduced_spiked_w2s(10, 10, 10, [0.0], [0.1], [0.5], zeta=0.5, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="zeta"):
+        L.reduced_spiked_w2s(10, 10, 10, [0.1], [0.1], [0.5], zeta=1.5, rng=np.random.default_rng(0))
