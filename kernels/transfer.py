@@ -16,7 +16,7 @@ from scipy.optimize import nnls
 from ._jit import jit
 
 __all__ = ["DESIGNS", "draw_features", "weak_labels", "naive_errors", "convex_hull_error", "ols_error",
-           "icl_posteriors", "icl_posteriors_numpy"]
+           "icl_posteriors", "icl_posteriors_numpy", "posterior_weights", "refine_then_ols_error"]
 
 DESIGNS = ("uniform", "gaussian")
 
@@ -176,3 +176,27 @@ def icl_posteriors_numpy(reps: int, n_grid, alpha_P, k_star: int, b: float, sigm
     P = np.exp(L)
     P /= P.sum(axis=2, keepdims=True)
     return 1.0 - P[:, :, k_star], np.exp(cum[:, n_grid, :] - cum[:, n_grid, k_star][:, :, None])
+
+
+def posterior_weights(R: np.ndarray) -> np.ndarray:
+    """Posterior weights ``pi`` (``..., K``) from the ratios ``pi_k / pi_{k*}`` returned by :func:`icl_posteriors`."""
+    R = np.asarray(R, dtype=float)
+    return R / R.sum(axis=-1, keepdims=True)
+
+
+def refine_then_ols_error(pi: np.ndarray, X: np.ndarray, k_star: int) -> float:
+    """ICL refinement followed by fine-tuning (spec §4): the strong model labels the queries ``X`` (``n x d``) with
+    its posterior-mean prediction ``sum_k pi_k beta_k^T x`` and is refit by OLS on them; returns
+    ``||beta_hat - beta_Q||^2`` (``beta_k = e_k``). With ``n >= d`` the refit recovers ``sum_k pi_k beta_k`` exactly,
+    so the error equals ``(1 - pi_{k*})^2 + sum_{k != k*} pi_k^2`` (the bracket of spec §4, prediction 3)."""
+    pi = np.asarray(pi, dtype=float)
+    d = X.shape[1]
+    if pi.ndim != 1 or pi.size > d:
+        raise ValueError(f"pi must be a vector of at most d = {d} concept weights, got shape {pi.shape}")
+    beta = np.zeros(d)
+    beta[: pi.size] = pi
+    labels = X @ beta
+    fit = np.linalg.lstsq(X, labels, rcond=None)[0]
+    target = np.zeros(d)
+    target[k_star] = 1.0
+    return float(np.sum((fit - target) ** 2))

@@ -121,3 +121,14 @@ def test_estimators_exact_on_noiseless_data():
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_refinement_then_ols_matches_the_bracket():
+    rng = np.random.default_rng(6)
+    X = K.draw_features(100, 12, "uniform", rng)
+    pi = np.array([0.7, 0.1, 0.1, 0.05, 0.05])
+    assert K.refine_then_ols_error(pi, X, 0) == pytest.approx(0.3**2 + 0.01 + 0.01 + 0.0025 + 0.0025, rel=1e-10)
+    _M, R = K.icl_posteriors(3, [0, 4], U5, 0, 0.0, 1.0, "uniform", rng)
+    assert np.allclose(K.posterior_weights(R).sum(-1), 1.0)
+    with pytest.raises(ValueError, match="concept weights"):
+        K.refine_then_ols_error(np.ones(20) / 20, X, 0)

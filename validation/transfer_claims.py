@@ -150,7 +150,7 @@ REGISTRY.add(Claim(
 def _register_figures():
     from . import transfer_figures as F
 
-    for maker in (F.mse_vs_lambda, F.hull_rate, F.misalignment_decay):
+    for maker in (F.mse_vs_lambda, F.hull_rate, F.misalignment_decay, F.refined_excess_risk):
         REGISTRY.add_figure("transfer", maker)
 
 

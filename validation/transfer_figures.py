@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from w2s.kernels.rng import generator
-from w2s.kernels.transfer import convex_hull_error, draw_features, icl_posteriors, naive_errors, weak_labels
+from w2s.kernels.transfer import (convex_hull_error, draw_features, icl_posteriors, naive_errors, posterior_weights,
+                                  refine_then_ols_error, weak_labels)
 from w2s.theory import transfer as T
 
 from .plotting import pyplot, save
@@ -97,3 +98,31 @@ def misalignment_decay(run, figdir: Path, seed: int):
     return [(path, "Transfer, shown only: -log E[misalignment] against n_ICL (60000 replicates) with lines of the "
                    "Chernoff slope r*. The measured slopes stay about 7% above r* up to n_ICL = 128 (1/n and "
                    "log-prefactor corrections); certifying r* needs larger n_ICL, i.e. importance sampling.")]
+
+
+def refined_excess_risk(run, figdir: Path, seed: int):
+    """Shown: excess risk after ICL refinement + OLS fine-tuning against n_ICL (spec §4, prediction 3)."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4.2), dpi=110)
+    ns = np.arange(0, 97, 8)
+    Xq = draw_features(200, D, "uniform", generator(seed, "figure:transfer:refine:queries"))
+    for k, b2 in enumerate((1.0, 0.0)):
+        _M, R = icl_posteriors(4000, ns, PRIOR, 0, np.sqrt(b2), 1.0, "uniform",
+                               generator(seed, f"figure:transfer:refine:{b2}"))
+        P = posterior_weights(R)
+        risk = (1 - P[:, :, 0]) ** 2 + np.sum(P[:, :, 1:] ** 2, axis=2)
+        check = refine_then_ols_error(P[0, -1], Xq, 0)  # the OLS refit reproduces the closed form exactly
+        assert abs(check - risk[0, -1]) < 1e-8 * max(1.0, risk[0, -1])
+        ax.semilogy(ns, risk.mean(0), "o-", ms=4, color=f"C{k}", label=f"refine + OLS, |beta^w|^2 = {b2:g}")
+        r = T.chernoff_rate(1.0, b2).rate
+        ax.semilogy(ns, risk.mean(0)[2] * np.exp(-r * (ns - ns[2])), ":", color=f"C{k}",
+                    label=f"slope -r* = -{r:.3f} (for reference)")
+    ax.axhline(T.naive_floor(PRIOR, 0, 1.0), color="r", lw=1, label="naive fine-tuning floor (|beta^w|^2 = 1)")
+    ax.set_xlabel("n_ICL")
+    ax.set_ylabel("E||beta_hat - beta_Q||^2 after refinement")
+    ax.set_title("ICL refinement then fine-tuning: excess risk decays exponentially (shown)", fontsize=8)
+    ax.legend(fontsize=7)
+    path = save(fig, figdir / "transfer_refined_risk.png")
+    return [(path, "Transfer, shown only: excess risk of ICL refinement followed by OLS fine-tuning on the refined "
+                   "labels, against n_ICL (4000 replicates). It drops below the naive fine-tuning floor after a few "
+                   "examples and keeps decaying exponentially; the rate is not certified.")]
