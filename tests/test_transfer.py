@@ -132,3 +132,23 @@ def test_refinement_then_ols_matches_the_bracket():
     assert np.allclose(K.posterior_weights(R).sum(-1), 1.0)
     with pytest.raises(ValueError, match="concept weights"):
         K.refine_then_ols_error(np.ones(20) / 20, X, 0)
+
+
+def test_importance_sampling_is_unbiased_and_reproducible():
+    """Against plain Monte Carlo at n_ICL = 8, 32 (where plain MC is precise): |z| < 4."""
+    lam = T.chernoff_rate(1.0, 1.0).lam
+    assert K.tilt_normaliser(lam, 1.0, 1.0) == pytest.approx(math.exp(-T.chernoff_rate(1.0, 1.0).rate), rel=1e-12)
+    Y = K.icl_misalignment_is(20000, [8, 32], U5, 1.0, 1.0, lam, np.random.default_rng(0))
+    M, _ = K.icl_posteriors(100000, [8, 32], U5, 0, 1.0, 1.0, "uniform", np.random.default_rng(1))
+    z = (Y.mean(0) - M.mean(0)) / np.sqrt(Y.var(0) / 20000 + M.var(0) / 100000)
+    assert np.all(np.abs(z) < 4), z
+    # any tilt is unbiased (only the variance changes): lam = 0 is plain sampling with unit weights
+    Y0 = K.icl_misalignment_is(20000, [8], U5, 1.0, 1.0, 0.0, np.random.default_rng(2))
+    assert abs(Y0.mean() - M.mean(0)[0]) < 4 * np.sqrt(Y0.var() / 20000 + M.var(0)[0] / 100000)
+    a = K.icl_misalignment_is(50, [4, 9], U5, 0.5, 1.0, 0.3, np.random.default_rng(5))
+    b = K.icl_misalignment_is(50, [4, 9], U5, 0.5, 1.0, 0.3, np.random.default_rng(5))
+    assert np.array_equal(a, b)
+    with pytest.raises(ValueError, match="lam"):
+        K.icl_misalignment_is(5, [4], U5, 0.5, 1.0, 1.5, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="K >= 2"):
+        K.icl_misalignment_is(5, [4], [1.0], 0.5, 1.0, 0.3, np.random.default_rng(0))

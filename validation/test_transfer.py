@@ -32,7 +32,8 @@ def _explain(result):
 
 def test_family_has_the_required_claims():
     assert {"transfer.naive-fine-tuning-floor", "transfer.convex-hull-limit.biased",
-            "transfer.convex-hull-limit.unbiased", "transfer.bayes-weights.martingale"} <= set(IDS)
+            "transfer.convex-hull-limit.unbiased", "transfer.bayes-weights.martingale",
+            "transfer.misalignment-rate.biased", "transfer.misalignment-rate.unbiased"} <= set(IDS)
 
 
 @pytest.mark.parametrize("claim_id", IDS)

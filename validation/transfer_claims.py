@@ -7,17 +7,21 @@ posterior identity; each claim's ``setup`` says which.
 
 Certified: the naive fine-tuning floor and its attainment at ``lam*`` (spec §2, B1), the floor as a lower bound
 on a ``lam`` grid (signs resolved), the convex-hull limit for a biased and an unbiased weak model (§3, B2), and the
-martingale identity of the Bayes weights (§5). Not certified (shown in a figure): the Chernoff mean rate ``r*``
-of the misalignment (§4, B3): the windowed slopes of ``-log E[M]`` stay about 7% above ``r*`` over
-``n_ICL = 8 ... 128`` and drift towards it too slowly for a finite-size model to be fitted without importance
-sampling at larger ``n_ICL`` (see the closing remarks of the transfer figures).
+martingale identity of the Bayes weights (§5), and the Chernoff mean rate ``r*`` of the misalignment (§4, B3).
+For the rate, plain Monte Carlo is not enough: the windowed slopes of ``-log E[M]`` stay about 7% above ``r*`` up
+to ``n_ICL = 128``, where ``E[M] ~ 2e-4``. Importance sampling (exponential tilting against a mixture of the
+competitors, :func:`w2s.kernels.transfer.icl_misalignment_is`) reaches ``n_ICL = 4096`` (``E[M] ~ 1e-107``), where
+the slope's ``(log 2)/(2n)`` correction (Bahadur–Rao; the fitted coefficient matches it) is small and a ``1/n``
+extrapolation pins ``r*``. Shown only: the typical
+rate and the excess risk after refinement (figures).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from w2s.kernels.transfer import convex_hull_error, draw_features, icl_posteriors, naive_errors, weak_labels
+from w2s.kernels.transfer import (convex_hull_error, draw_features, icl_misalignment_is, icl_posteriors, naive_errors,
+                                  weak_labels)
 from w2s.theory import transfer as T
 
 from .registry import REGISTRY, Claim, Ladder
@@ -145,6 +149,58 @@ REGISTRY.add(Claim(
     finite_size_reason="exact identity at every n_ICL (the variance grows exponentially in n_ICL, so the ladder "
     "stays short)", family="transfer",
     setup="ladder axis = n_ICL; K = 5, uniform prior, b = 0, sigma2 = 1, X ~ Unif[-1,1] (numba posterior kernel)"))
+
+
+# ----- Chernoff mean rate of the misalignment (spec §4, B3) ---------------------------------------------------------
+
+#: Importance-sampled replicates per batch. One batch gives one slope estimate; the relative sd of a single
+#: weighted replicate is about 2-2.5 at n_ICL = 512-1024, so the log of a batch mean is biased by about
+#: CV^2/(2 B) = 0.006 (divided by n in the slope: 1e-5, 0.02% of r*), and the split-half jackknife removes the
+#: leading term of that bias.
+IS_BATCH = 500
+
+
+def _rate_predict(p):
+    return T.chernoff_rate(p["sigma2"], p["b2"], "uniform").rate
+
+
+def _rate_simulate(p, n, rng, reps):
+    """Per batch: the jackknifed slope -(log E_hat[M_2n] - log E_hat[M_n]) / n from IS_BATCH importance-sampled
+    replicates (w2s.kernels.transfer.icl_misalignment_is; tilt at the theory's lam*, which affects only the
+    variance: the weights' normaliser is computed by the kernel from the sampling model itself)."""
+    lam = T.chernoff_rate(p["sigma2"], p["b2"], "uniform").lam
+    out = np.empty(reps)
+
+    def slope(Y):
+        m = Y.mean(0)
+        return -(np.log(m[1]) - np.log(m[0])) / n
+
+    for r in range(reps):
+        Y = icl_misalignment_is(IS_BATCH, [n, 2 * n], _prior(p), np.sqrt(p["b2"]), p["sigma2"], lam, rng)
+        h = IS_BATCH // 2
+        out[r] = 2.0 * slope(Y) - 0.5 * (slope(Y[:h]) + slope(Y[h:]))
+    return out
+
+
+for _name, _b2 in (("biased", 1.0), ("unbiased", 0.0)):
+    REGISTRY.add(Claim(
+        id=f"transfer.misalignment-rate.{_name}",
+        title=f"ICL refinement: the mean misalignment decays at the Chernoff rate r* ({_name} weak model)",
+        statement=("-(1/n_ICL) log E[1 - pi_k*] -> r* = sup_{lam in [0,1]} -log E[exp(-lam Delta)] (a 1-D integral; "
+                   "0.0600 for |beta^w|^2 = 1, 0.0787 unbiased: the rate falls as the weak model worsens). Certified "
+                   "as the doubling-window slope (log E[M_n] - log E[M_2n])/n, extrapolated in 1/n."),
+        source=SOURCE + " §4 (Theorem 4.3's structure RECONSTRUCTED; rate DERIVED)",
+        provenance="DERIVED in the model of somerstep_refinement.md §4 (prediction 2)",
+        params=dict(K=K, b2=_b2, sigma2=1.0), predict=_rate_predict, simulate=_rate_simulate,
+        ladders={"fast": Ladder(d=(256, 512, 1024, 2048), reps=(30, 30, 20, 20)),
+                 "full": Ladder(d=(256, 512, 1024, 2048, 4096), reps=(60, 60, 40, 40, 20))},
+        components=("slope",), finite_size=1.0,
+        finite_size_reason=("Bahadur-Rao: log E[M_n] = -r* n - (1/2) log n + C + O(1/n), so the doubling-window "
+                            "slope is r* + (log 2)/(2n) + O(1/n^2); measured n (slope - r*) = 0.348 at n = 256 "
+                            "against (log 2)/2 = 0.347, but 0.20-0.23 at n = 64, where the 1/n^2 term still shows "
+                            "(the chi-square test rejected a ladder starting there), hence n >= 256"), family="transfer",
+        setup=("ladder axis = n_ICL (window [n, 2n]); each replicate is a batch of 500 importance-sampled posterior "
+               "runs (K = 5, uniform prior, k* = 0, X ~ Unif[-1,1], sigma2 = 1)")))
 
 
 def _register_figures():
