@@ -152,3 +152,15 @@ def test_importance_sampling_is_unbiased_and_reproducible():
         K.icl_misalignment_is(5, [4], U5, 0.5, 1.0, 1.5, np.random.default_rng(0))
     with pytest.raises(ValueError, match="K >= 2"):
         K.icl_misalignment_is(5, [4], [1.0], 0.5, 1.0, 0.3, np.random.default_rng(0))
+
+
+def test_typical_rate_and_refined_risk():
+    assert T.typical_rate(1.0) == pytest.approx(1 / 3)  # spec §4: mu = 1/3 for the uniform design
+    assert T.typical_rate(2.0, "gaussian") == pytest.approx(0.5)
+    pi = np.array([0.7, 0.1, 0.1, 0.05, 0.05])
+    X = K.draw_features(60, 10, "gaussian", np.random.default_rng(0))
+    assert T.refined_excess_risk(pi) == pytest.approx(K.refine_then_ols_error(pi, X, 0), rel=1e-10)
+    # the spec's bracket: (1 - pi*)^2 K/(K-1) <= risk <= 2 (1 - pi*)^2
+    assert 0.09 * 5 / 4 <= T.refined_excess_risk(pi) <= 2 * 0.09
+    with pytest.raises(ValueError, match="probability"):
+        T.refined_excess_risk([0.5, 0.6])

@@ -46,7 +46,7 @@ from ._validate import check_scalar
 
 __all__ = ["DESIGNS", "second_moment", "biases", "naive_floor", "naive_lambda_star", "naive_bias",
            "naive_mse", "project_vertex_cone", "statistical_dimension", "convex_hull_limit", "chernoff_rate",
-           "ChernoffRate"]
+           "ChernoffRate", "typical_rate", "refined_excess_risk"]
 
 DESIGNS = ("uniform", "gaussian")
 
@@ -200,3 +200,20 @@ def chernoff_rate(sigma2: float, b2: float, design: str = "uniform") -> Chernoff
     res = optimize.minimize_scalar(lambda lam: math.log(_mgf(lam, sigma2, b, design)), bounds=(0.0, 1.0),
                                    method="bounded", options={"xatol": 1e-10})
     return ChernoffRate(float(-res.fun), float(res.x), bool(res.success))
+
+
+def typical_rate(sigma2: float, design: str = "uniform") -> float:
+    r"""Typical (almost-sure) rate of the misalignment, ``(1/n) log M -> -min_k mu_k`` with
+    ``mu_k = E[Delta^{(k)}] = c ||beta_k - beta_{k*}||^2/(2 sigma2) = c/sigma2`` for orthonormal concepts (spec §4,
+    prediction 1: the weak bias cancels in the drift). Convergence is slow, ``O(n^{-1/2})``; shown, not certified."""
+    sigma2 = check_scalar("sigma2", sigma2, 1e-6, 1e6)
+    return second_moment(design) / sigma2
+
+
+def refined_excess_risk(pi) -> float:
+    """Excess risk ``||sum_k pi_k beta_k - beta_{k*}||^2 = (1 - pi_{k*})^2 + sum_{k != k*} pi_k^2`` of fine-tuning on
+    posterior-mean refined labels (``k* = 0``; spec §4, prediction 3), for posterior weights ``pi``."""
+    pi = np.asarray(pi, dtype=float)
+    if pi.ndim != 1 or pi.size < 1 or np.any(pi < 0) or abs(pi.sum() - 1.0) > 1e-9:
+        raise ValueError(f"pi must be a probability vector, got {pi!r}")
+    return float((1.0 - pi[0]) ** 2 + np.sum(pi[1:] ** 2))
