@@ -283,22 +283,10 @@ def reduced_spiked_w2s(d: int, n_t: int, n_s: int | None, lam_t, lam_s, g_s, *, 
     (:func:`_spiked_reduced_student`). Infinite student data: ``beta_s = beta_t/(1 + lam) + u (u . beta_t)
     (1/(1 + lam g) - 1/(1 + lam))``. Ridge values must be ``> 0``.
     """
-    from .weighted_ridge import SpikedSample, _check_unit_interval
+    from .weighted_ridge import SpikedSample, check_spiked_args
 
-    d = _check_size("d", d, 2)
-    n_t = _check_size("n_t", n_t)
-    n_s = None if n_s is None else _check_size("n_s", n_s)
-    lam_t = _check_grid("lam_t", lam_t)
-    lam_s = _check_grid("lam_s", lam_s)
-    if np.any(lam_t <= 0) or np.any(lam_s <= 0):
-        raise ValueError("lam_t and lam_s must be > 0 for the reduced simulator")
-    g_s = _check_unit_interval("g_s", g_s)
-    g_t = float(_check_unit_interval("g_t", g_t)[0])
-    zeta = float(_check_unit_interval("zeta", zeta)[0])
-    if not (np.isfinite(sigma2) and sigma2 >= 0):
-        raise ValueError(f"sigma2 must be finite and >= 0, got {sigma2!r}")
-    if not (np.isfinite(r2) and r2 > 0):
-        raise ValueError(f"r2 must be finite and > 0, got {r2!r}")
+    d, n_t, n_s, lam_t, lam_s, g_s, g_t, zeta = check_spiked_args(d, n_t, n_s, lam_t, lam_s, g_s, g_t, zeta, sigma2,
+                                                                   r2)
     r = float(np.sqrt(r2))
     alpha_, beta_ = bidiagonal(d, n_t, rng)
     diag, off = tridiagonal(alpha_, beta_, n_t)

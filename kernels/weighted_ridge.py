@@ -122,14 +122,9 @@ def _spiked_teacher(X, y, u, beta, lam_t, g_t):
     return out
 
 
-def spiked_w2s(d: int, n_t: int, n_s: int | None, lam_t, lam_s, g_s, *, zeta: float, g_t: float = 1.0,
-               sigma2: float = 1.0, r2: float = 1.0, rng: np.random.Generator) -> SpikedSample:
-    """One replicate of the spiked weighted-ridge teacher -> student problem over the ``(lam_t, lam_s, g_s)`` grid.
-
-    ``u = e_1`` and ``beta* = sqrt(r2) (zeta e_1 + sqrt(1 - zeta^2) e_2)`` (spec moniri_hassani.md §5; the design is
-    rotation invariant, so this is the general case in law). Draw order: ``X_t``, noise, ``X_s``.
-    ``n_s=None`` is the infinite-data student ``beta_s = (I + lam_s Gamma_s)^{-1} beta_t`` (no ``X_s`` drawn).
-    """
+def check_spiked_args(d, n_t, n_s, lam_t, lam_s, g_s, g_t, zeta, sigma2, r2):
+    """Validated ``(d, n_t, n_s, lam_t, lam_s, g_s, g_t, zeta)`` of a spiked simulation (shared by the full and the
+    reduced simulators); ``ValueError`` naming the parameter otherwise."""
     d = _check_size("d", d, 2)
     n_t = _check_size("n_t", n_t)
     n_s = None if n_s is None else _check_size("n_s", n_s)
@@ -144,6 +139,19 @@ def spiked_w2s(d: int, n_t: int, n_s: int | None, lam_t, lam_s, g_s, *, zeta: fl
         raise ValueError(f"sigma2 must be finite and >= 0, got {sigma2!r}")
     if not (np.isfinite(r2) and r2 > 0):
         raise ValueError(f"r2 must be finite and > 0, got {r2!r}")
+    return d, n_t, n_s, lam_t, lam_s, g_s, g_t, zeta
+
+
+def spiked_w2s(d: int, n_t: int, n_s: int | None, lam_t, lam_s, g_s, *, zeta: float, g_t: float = 1.0,
+               sigma2: float = 1.0, r2: float = 1.0, rng: np.random.Generator) -> SpikedSample:
+    """One replicate of the spiked weighted-ridge teacher -> student problem over the ``(lam_t, lam_s, g_s)`` grid.
+
+    ``u = e_1`` and ``beta* = sqrt(r2) (zeta e_1 + sqrt(1 - zeta^2) e_2)`` (spec moniri_hassani.md §5; the design is
+    rotation invariant, so this is the general case in law). Draw order: ``X_t``, noise, ``X_s``.
+    ``n_s=None`` is the infinite-data student ``beta_s = (I + lam_s Gamma_s)^{-1} beta_t`` (no ``X_s`` drawn).
+    """
+    d, n_t, n_s, lam_t, lam_s, g_s, g_t, zeta = check_spiked_args(d, n_t, n_s, lam_t, lam_s, g_s, g_t, zeta, sigma2,
+                                                                   r2)
     u = np.zeros(d)
     u[0] = 1.0
     beta = np.zeros(d)

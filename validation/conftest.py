@@ -42,9 +42,3 @@ def certify_family(request, tier, n_tests):
         return cache[family]
 
     return run
-
-
-@pytest.fixture(scope="session")
-def certification(certify_family):
-    """The ridge family (Moniri & Hassani, Part (a))."""
-    return certify_family("ridge")

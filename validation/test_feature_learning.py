@@ -1,60 +1,27 @@
 """Certify the one-step feature-learning claims (Moniri & Hassani 2025, Part (c); spec moniri_hassani.md §3).
 
-Each claim must be certified, pass the power check (the same data reject the prediction moved by 3 resolutions)
-and reject its declared falsifier; a last test runs deliberately wrong closed forms end to end.
+Every claim is certified, passes the power check and rejects its declared falsifier (the generated tests of
+:mod:`w2s.validation.family_checks`); the tests below run deliberately wrong closed forms end to end.
 """
 
 import dataclasses
 
 import numpy as np
-import pytest
 
 from w2s.theory import feature_learning as T
+from w2s.validation.family_checks import family_tests
 from w2s.validation.registry import builtin_registry
 from w2s.validation.runner import run_claims
 
 FAMILY = "feature-learning"
-IDS = [c.id for c in builtin_registry().family(FAMILY)]
-
-
-@pytest.fixture(scope="module")
-def run(certify_family):
-    return certify_family(FAMILY)
-
-
-def _explain(result):
-    lines = [f"{result.claim.id}: {result.verdict} {result.error or ''}"]
-    for c in result.components:
-        lines.append(f"  {c.name}: pred {c.prediction:.6g} hat {c.fit.q_hat:.6g} +- {c.fit.se_hat:.2g} z {c.z:+.2f} "
-                     f"res {c.resolution:.3g} p_fit {c.fit.p_value:.3g} {c.reasons}")
-    return "\n".join(lines)
+_CHECKS = family_tests(FAMILY)
+globals().update(_CHECKS)  # certified, power check, falsifier rejected, for every claim
+IDS = _CHECKS["IDS"]
 
 
 def test_family_has_the_required_claims():
     assert sum(i.startswith("fl.teacher-alignment.") and not i.endswith(".rate") for i in IDS) >= 3
     assert any(i.startswith("fl.student.") for i in IDS)
-
-
-@pytest.mark.parametrize("claim_id", IDS)
-def test_claim_is_certified(run, claim_id):
-    result = run[claim_id]
-    assert result.passed, _explain(result)
-
-
-@pytest.mark.parametrize("claim_id", IDS)
-def test_power_check_rejects_perturbed_prediction(run, claim_id):
-    result = run[claim_id]
-    assert result.power_ok, _explain(result)
-    for c in result.components:
-        # moved by 3 resolutions (in units of the component's scale, away from 0), as in stats.check_component
-        assert c.rejects(c.prediction + np.copysign(3 * c.resolution * c.scale, c.prediction or 1.0)), _explain(result)
-
-
-@pytest.mark.parametrize("claim_id", IDS)
-def test_declared_falsifier_is_rejected(run, claim_id):
-    result = run[claim_id]
-    assert result.falsifier_rejected, (
-        f"the run cannot tell the prediction from itself x (1 + {result.claim.falsifier}):\n" + _explain(result))
 
 
 def test_wrong_alignment_is_rejected_end_to_end(run):
