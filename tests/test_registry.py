@@ -1,0 +1,50 @@
+"""The claims registry: families, one-rung ladders for exact quantities, and the built-in modules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from w2s.validation.registry import BUILTIN_CLAIM_MODULES, Claim, Ladder, builtin_registry
+from w2s.validation.runner import run_claims
+
+
+def test_every_builtin_claim_has_a_family_and_a_source():
+    reg = builtin_registry()
+    assert len(BUILTIN_CLAIM_MODULES) == len(set(BUILTIN_CLAIM_MODULES))
+    fams = {c.family for c in reg}
+    assert {"ridge", "weighted-ridge", "feature-learning", "transfer"} <= fams
+    for c in reg:
+        assert c.family and c.source and c.provenance, c.id
+        assert c.finite_size == 0 or c.finite_size_reason, c.id
+    assert all(c.family == "transfer" for c in reg.family("transfer"))
+
+
+def _exact_claim(prediction, ladder):
+    return Claim(id="t.exact", title="t", statement="s", source="s", provenance="p", params={},
+                 predict=lambda p: prediction, simulate=lambda p, d, rng, reps: rng.standard_normal(reps),
+                 ladders={"fast": ladder}, finite_size=0.0, scale=(1.0,), family="t")
+
+
+def test_one_rung_ladders_only_for_exact_quantities():
+    one = Ladder(d=(10,), reps=(400,))
+    _exact_claim(0.0, one)  # fine: exact at every size
+    with pytest.raises(ValueError, match=">= 2 rungs to extrapolate"):
+        Claim(id="t.bad", title="t", statement="s", source="s", provenance="p", params={},
+              predict=lambda p: 0.0, simulate=lambda p, d, rng, reps: np.zeros(reps), ladders={"fast": one})
+    with pytest.raises(ValueError, match="finite_size"):
+        Claim(id="t.bad", title="t", statement="s", source="s", provenance="p", params={},
+              predict=lambda p: 0.0, simulate=lambda p, d, rng, reps: np.zeros(reps), ladders={"fast": one},
+              finite_size=-1.0)
+
+
+def test_zero_prediction_is_certified_and_its_falsifier_rejected():
+    """A standard-normal mean with prediction 0: certified; the falsifier (0 + 0.05 x scale) is far outside the
+    resolution of 4 x 4000 draws (SE 0.008), so it is rejected; a prediction of 0.2 is REJECTED."""
+    lad = Ladder(d=(1, 2, 3, 4), reps=(4000, 4000, 4000, 4000))
+    good = run_claims([_exact_claim(0.0, lad)], seed=3).results[0]
+    assert good.passed and good.power_ok
+    from dataclasses import replace
+    claim = replace(_exact_claim(0.0, lad), falsifier=0.2)
+    assert run_claims([claim], seed=3).results[0].falsifier_rejected
+    assert run_claims([_exact_claim(0.2, lad)], seed=3).results[0].verdict == "REJECTED"
