@@ -52,3 +52,19 @@ def test_reduced_simulator_cost(timed, report):
         report(f"d=1024: full {_T['full'][1024]:.4f} s vs reduced {red_1024:.5f} s per replicate: "
                f"{_T['full'][1024] / red_1024:.0f}x")
     assert slope <= 2.0
+
+
+def test_spiked_reduced_vs_full(timed, report):
+    """Spiked weighted ridge (rank-one penalty), one replicate with a 4 x 4 x 4 (lam_t, lam_s, g_s) grid, d = 1024."""
+    from w2s.kernels.laguerre import reduced_spiked_w2s
+    from w2s.kernels.weighted_ridge import spiked_w2s
+
+    d, g = 1024, np.linspace(0.0, 1.0, 4)
+    full, red = timed(spiked_w2s), timed(reduced_spiked_w2s)
+    rng = generator(0, "bench.spiked")
+    for _ in range(3):
+        full(d, 2 * d, d // 2, LAM, LAM, g, zeta=0.7, rng=rng)
+        red(d, 2 * d, d // 2, LAM, LAM, g, zeta=0.7, rng=rng)
+    report(f"spiked weighted ridge, d={d}: full {full.best:.4f} s vs reduced {red.best:.5f} s per replicate "
+           f"(best of 3): {full.best / red.best:.0f}x")
+    assert full.best > red.best
