@@ -168,6 +168,25 @@ def _haar_frame(rows: int, cols: int, keep: int, rng: np.random.Generator) -> np
     return np.linalg.solve(Rf.T, G[:keep].T).T  # rows of Q = G Rf^{-1}
 
 
+def _teacher_model(d: int, n_t: int, sigma2: float, r: float, rng: np.random.Generator):
+    """The teacher's tridiagonal ``T`` (``diag``, ``off``) and right-hand side ``g = r T e_1 + B^T eps'/n_t`` in its
+    bidiagonal coordinates (module docstring). Draws: the bidiagonal, then the noise."""
+    alpha, beta = bidiagonal(d, n_t, rng)
+    diag, off = tridiagonal(alpha, beta, n_t)
+    m = diag.size
+    k = min(n_t, d)
+    eps = np.sqrt(sigma2) * rng.standard_normal(k)
+    g = np.zeros(m)
+    g[0] = r * diag[0]
+    if m > 1:
+        g[1] = r * off[0]
+    bt_eps = np.zeros(m)
+    bt_eps[:k] = alpha[:k] * eps
+    kb = min(k, m - 1)
+    bt_eps[1:kb + 1] += beta[:kb] * eps[:kb]
+    return diag, off, g + bt_eps / n_t
+
+
 def reduced_ridge_w2s(d: int, n_t: int, n_s: int | None, lam_t, lam_s=None, *, sigma2: float = 1.0,
                       r2: float = 1.0, rng: np.random.Generator, student: str = "fresh") -> RidgeW2SSample:
     """Exact-in-law reduced counterpart of :func:`w2s.kernels.ridge.ridge_w2s` (module docstring): same model,
@@ -185,20 +204,7 @@ def reduced_ridge_w2s(d: int, n_t: int, n_s: int | None, lam_t, lam_s=None, *, s
     if not (np.isfinite(r2) and r2 > 0):
         raise ValueError(f"r2 must be finite and > 0, got {r2!r}")
     r = float(np.sqrt(r2))
-    alpha, beta = bidiagonal(d, n_t, rng)
-    diag, off = tridiagonal(alpha, beta, n_t)
-    m = diag.size
-    k = min(n_t, d)
-    eps = np.sqrt(sigma2) * rng.standard_normal(k)
-    g = np.zeros(m)  # r T e_1 + B^T eps / n_t
-    g[0] = r * diag[0]
-    if m > 1:
-        g[1] = r * off[0]
-    bt_eps = np.zeros(m)
-    bt_eps[:k] = alpha[:k] * eps
-    kb = min(k, m - 1)
-    bt_eps[1:kb + 1] += beta[:kb] * eps[:kb]
-    g += bt_eps / n_t
+    diag, off, g = _teacher_model(d, n_t, sigma2, r, rng)
     A, R_t = _teacher_kernel(diag, off, g, r, lam_t)
     if student == "none":
         return RidgeW2SSample(lam_t, np.empty(0), R_t, None)
@@ -288,20 +294,8 @@ def reduced_spiked_w2s(d: int, n_t: int, n_s: int | None, lam_t, lam_s, g_s, *, 
     d, n_t, n_s, lam_t, lam_s, g_s, g_t, zeta = check_spiked_args(d, n_t, n_s, lam_t, lam_s, g_s, g_t, zeta, sigma2,
                                                                    r2)
     r = float(np.sqrt(r2))
-    alpha_, beta_ = bidiagonal(d, n_t, rng)
-    diag, off = tridiagonal(alpha_, beta_, n_t)
+    diag, off, g = _teacher_model(d, n_t, sigma2, r, rng)
     m = diag.size
-    k = min(n_t, d)
-    eps = np.sqrt(sigma2) * rng.standard_normal(k)
-    g = np.zeros(m)
-    g[0] = r * diag[0]
-    if m > 1:
-        g[1] = r * off[0]
-    bt = np.zeros(m)
-    bt[:k] = alpha_[:k] * eps
-    kb = min(k, m - 1)
-    bt[1:kb + 1] += beta_[:kb] * eps[:kb]
-    g += bt / n_t
     # spike u = zeta e_1 + sqrt(1 - zeta^2) h, h uniform on the sphere of e_1^perp: active coords 2..m, null norm
     hg = rng.standard_normal(m - 1)
     tail = float(rng.chisquare(d - m)) if d > m else 0.0

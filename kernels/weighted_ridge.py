@@ -142,6 +142,15 @@ def check_spiked_args(d, n_t, n_s, lam_t, lam_s, g_s, g_t, zeta, sigma2, r2):
     return d, n_t, n_s, lam_t, lam_s, g_s, g_t, zeta
 
 
+def _spike_and_target(d: int, zeta: float, r2: float):
+    """``u = e_1`` and ``beta* = sqrt(r2) (zeta e_1 + sqrt(1 - zeta^2) e_2)``."""
+    u = np.zeros(d)
+    u[0] = 1.0
+    beta = np.zeros(d)
+    beta[0], beta[1] = np.sqrt(r2) * zeta, np.sqrt(r2) * np.sqrt(1.0 - zeta * zeta)
+    return u, beta
+
+
 def spiked_w2s(d: int, n_t: int, n_s: int | None, lam_t, lam_s, g_s, *, zeta: float, g_t: float = 1.0,
                sigma2: float = 1.0, r2: float = 1.0, rng: np.random.Generator) -> SpikedSample:
     """One replicate of the spiked weighted-ridge teacher -> student problem over the ``(lam_t, lam_s, g_s)`` grid.
@@ -152,10 +161,7 @@ def spiked_w2s(d: int, n_t: int, n_s: int | None, lam_t, lam_s, g_s, *, zeta: fl
     """
     d, n_t, n_s, lam_t, lam_s, g_s, g_t, zeta = check_spiked_args(d, n_t, n_s, lam_t, lam_s, g_s, g_t, zeta, sigma2,
                                                                    r2)
-    u = np.zeros(d)
-    u[0] = 1.0
-    beta = np.zeros(d)
-    beta[0], beta[1] = np.sqrt(r2) * zeta, np.sqrt(r2) * np.sqrt(1.0 - zeta * zeta)
+    u, beta = _spike_and_target(d, zeta, r2)
     X_t = rng.standard_normal((n_t, d))
     y_t = X_t @ beta + np.sqrt(sigma2) * rng.standard_normal(n_t)
     B_t = _spiked_teacher(X_t, y_t, u, beta, lam_t, g_t)
@@ -184,10 +190,7 @@ def spiked_w2s_direct(d: int, n_t: int, n_s: int, lam_t, lam_s, g_s, *, zeta: fl
     lam_t = _check_grid("lam_t", lam_t)
     lam_s = _check_grid("lam_s", lam_s)
     g_s = _check_unit_interval("g_s", g_s)
-    u = np.zeros(d)
-    u[0] = 1.0
-    beta = np.zeros(d)
-    beta[0], beta[1] = np.sqrt(r2) * zeta, np.sqrt(r2) * np.sqrt(1.0 - zeta * zeta)
+    u, beta = _spike_and_target(d, zeta, r2)
     X_t = rng.standard_normal((n_t, d))
     y_t = X_t @ beta + np.sqrt(sigma2) * rng.standard_normal(n_t)
     X_s = rng.standard_normal((n_s, d))

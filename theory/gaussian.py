@@ -7,6 +7,11 @@ coefficient of ``f`` is ``c_k(f) = E[f(Z) h_k(Z)]`` (so ``f = sum_k c_k h_k`` in
 information exponent is the smallest ``k >= 1`` with ``c_k != 0``. For a pair ``(Z_1, Z_2)`` of standard normals
 with correlation ``rho``, Mehler's formula gives ``E[f(Z_1) g(Z_2)] = sum_k c_k(f) c_k(g) rho^k``.
 
+Sources: Hermite expansions and Mehler's formula (the bilinear generating function of the ``He_k``, e.g. Abramowitz
+& Stegun, Handbook of Mathematical Functions, eq. 22.12.8 and ch. 22); the information exponent as defined by Ben
+Arous, Gheissari & Jagannath (JMLR 2021, arXiv 2003.10409), as used in spec ``awano_suzuki_elicitation.md`` §2 and
+``moniri_hassani.md`` §3.
+
 Quadrature: Gauss–Hermite (probabilists' weight ``exp(-z^2/2)``, :func:`numpy.polynomial.hermite_e.hermegauss`)
 with ``order`` nodes is exact for polynomials of degree ``<= 2 order - 1``; for smooth non-polynomial ``f`` the
 error decays quickly with ``order`` (functions with kinks, e.g. ReLU, converge only algebraically: pass a larger
