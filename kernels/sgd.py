@@ -1,0 +1,348 @@
+r"""Online SGD on the first layer of a two-layer network, with fresh Gaussian inputs every step (numba).
+
+Model (the PROPOSED model of ``shared/theory/awano_suzuki_elicitation.md`` §3, in its general form):
+
+* **Network:** ``f(x) = (1/p) sum_j a_j sigma(<w_j, x>)``; only the first-layer rows ``w_j`` (``W``, shape
+  ``(p, d)``) are trained, the second layer ``a`` is fixed. ``sigma`` is a polynomial given by its power-basis
+  coefficients ``act`` (e.g. the normalised Hermite polynomial ``h_{p*}`` from
+  :func:`w2s.theory.gaussian.hermite_normalised_coeffs`).
+* **Inputs:** ``x ~ N(0, I_d)`` (``U=None``), or ``x = U z + tau_x xi`` with ``U`` (``d x r``, orthonormal
+  columns), ``z ~ N(0, I_r)`` and isotropic leakage ``xi ~ N(0, I_d)``: the inputs concentrated on ``span U``.
+* **Labels:** ``z_* = <theta, x>`` with ``theta = dirs[0]`` (unit norm); the target ``y = g(z_*)`` with ``g`` the
+  polynomial ``link``; the weak label ``y_w = y + tau zeta`` (``zeta ~ N(0, 1)`` fresh each step; ``tau = 0``: the
+  target itself); the label trained on ``y~ = T(y_w)`` with ``T`` the polynomial ``transform`` (identity
+  ``(0, 1)``; e.g. ``(-E y^2, 0, 1)`` for ``T(y) = y^2 - E y^2``).
+* **Per-neuron update direction** (the ``1/p`` of ``f`` is absorbed into ``eta``):
+  ``u_j = a_j y~ sigma'(<w_j, x>)`` for the correlation loss ``L = -y~ f(x)``, and
+  ``u_j = a_j (y~ - f(x)) sigma'(<w_j, x>)`` for the squared loss ``L = (f(x) - y~)^2 / 2``.
+* **Update:** ``"plain"``: ``w_j <- w_j + eta u_j x``; ``"spherical"``:
+  ``w_j <- normalise(w_j + eta u_j (I - w_j w_j^T) x)`` (rows of ``W0`` are normalised first). With a minibatch
+  of ``batch`` fresh inputs the ``u_j x`` terms are averaged over the batch.
+* **Recorded:** the overlaps ``W dirs^T`` (``p x q``) after each step count in ``record_steps`` (0 = the start),
+  never the weight history.
+
+Time convention of the theory (:mod:`w2s.theory.elicitation`): ``eta = delta / D_eff`` and
+``t = steps / D_eff`` with ``D_eff = d`` (isotropic) or ``r`` (inputs on ``span U``).
+
+Randomness: one xoshiro256** stream per replicate (:mod:`w2s.kernels.gauss_rng`), its state drawn from the
+caller's ``Generator`` before the parallel loop, so the result is identical bit for bit for any number of numba
+threads. Per step a replicate draws, in this order: the input (``d`` normals if isotropic; else ``r`` normals,
+then ``d`` more if ``tau_x > 0``), then the weak-label noise (one normal, if ``tau > 0``), for each batch member.
+:func:`online_sgd_numpy` follows the same model in plain numpy, step by step; with ``source="stream"`` it reads
+the very same normals, which makes it an exact reference for the kernel.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from ._jit import jit, pjit
+from .gauss_rng import fill_normal, normal, stream_states
+
+__all__ = ["online_sgd", "online_sgd_numpy", "random_orthonormal", "random_start_in_subspace", "check_sgd_args",
+           "LOSSES", "UPDATES"]
+
+LOSSES = ("correlation", "squared")
+UPDATES = ("spherical", "plain")
+
+
+# ----- argument checks (shared with the Gram-matrix chain) ---------------------------------------------------------
+
+def _poly(name, c):
+    c = np.ascontiguousarray(np.atleast_1d(np.asarray(c, dtype=float)))
+    if c.ndim != 1 or c.size == 0 or not np.all(np.isfinite(c)):
+        raise ValueError(f"{name} must be a non-empty 1-D array of finite power-basis coefficients, got {c!r}")
+    return c
+
+
+def _deriv(c):
+    return np.ascontiguousarray(c[1:] * np.arange(1, c.size)) if c.size > 1 else np.zeros(1)
+
+
+def _record(record_steps, steps):
+    rs = np.ascontiguousarray(np.atleast_1d(np.asarray(record_steps)))
+    if rs.ndim != 1 or rs.size == 0 or not np.issubdtype(rs.dtype, np.integer):
+        raise ValueError("record_steps must be a non-empty 1-D array of integers")
+    rs = rs.astype(np.int64)
+    if np.any(np.diff(rs) <= 0) or rs[0] < 0 or rs[-1] > steps:
+        raise ValueError(f"record_steps must be strictly increasing integers in [0, steps = {steps}], got {rs}")
+    return rs
+
+
+def check_sgd_args(*, p, q, steps, eta, act, link, transform, tau, tau_x, loss, update, record_steps, reps, a):
+    """Validate the arguments common to :func:`online_sgd` and :func:`w2s.kernels.gram_chain.gram_chain`;
+    returns ``(act, dact, link, transform, a, record_steps, loss_code, update_code)`` in kernel form."""
+    if int(steps) != steps or steps < 0:
+        raise ValueError(f"steps must be a non-negative integer, got {steps}")
+    if not np.isfinite(eta) or eta < 0:
+        raise ValueError(f"eta must be finite and >= 0, got {eta}")
+    if not np.isfinite(tau) or tau < 0:
+        raise ValueError(f"tau (weak-label noise sd) must be finite and >= 0, got {tau}")
+    if not np.isfinite(tau_x) or tau_x < 0:
+        raise ValueError(f"tau_x (input leakage sd) must be finite and >= 0, got {tau_x}")
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    if update not in UPDATES:
+        raise ValueError(f"update must be one of {UPDATES}, got {update!r}")
+    if int(reps) != reps or reps < 1:
+        raise ValueError(f"reps must be a positive integer, got {reps}")
+    if p < 1 or q < 1:
+        raise ValueError(f"need at least one neuron and one recorded direction, got p = {p}, q = {q}")
+    act = _poly("act", act)
+    a = np.ascontiguousarray(np.asarray(a, dtype=float).reshape(-1))
+    if a.size != p or not np.all(np.isfinite(a)):
+        raise ValueError(f"a must hold p = {p} finite second-layer weights, got shape {a.shape}")
+    return (act, _deriv(act), _poly("link", link), _poly("transform", transform), a,
+            _record(record_steps, int(steps)), LOSSES.index(loss), UPDATES.index(update))
+
+
+def _unit_rows(name, M):
+    n = np.linalg.norm(M, axis=-1)
+    if np.any(n == 0) or not np.all(np.isfinite(M)):
+        raise ValueError(f"{name} must have finite, non-zero rows")
+    return n
+
+
+# ----- helpers for starts ---------------------------------------------------------------------------------------
+
+def random_orthonormal(d: int, r: int, rng: np.random.Generator) -> np.ndarray:
+    """A Haar-random ``d x r`` matrix with orthonormal columns (QR of a Gaussian matrix, signs fixed)."""
+    if int(r) < 1 or int(d) < int(r):
+        raise ValueError(f"need 1 <= r <= d, got d = {d}, r = {r}")
+    Q, R = np.linalg.qr(rng.standard_normal((int(d), int(r))))
+    return Q * np.sign(np.diag(R))
+
+
+def random_start_in_subspace(U: np.ndarray, p: int, rng: np.random.Generator) -> np.ndarray:
+    """``p`` unit vectors uniform on the unit sphere of ``span U`` (rows of a ``p x d`` array)."""
+    U = np.asarray(U, float)
+    if U.ndim != 2 or U.shape[1] > U.shape[0]:
+        raise ValueError(f"U must be d x r with r <= d, got shape {U.shape}")
+    g = rng.standard_normal((int(p), U.shape[1]))
+    g /= np.linalg.norm(g, axis=1, keepdims=True)
+    return g @ U.T
+
+
+# ----- the kernel --------------------------------------------------------------------------------------------------
+
+@jit
+def _horner(c, x):
+    v = 0.0
+    for i in range(c.shape[0] - 1, -1, -1):
+        v = v * x + c[i]
+    return v
+
+
+@jit
+def _draw_input(s, x, U, zr, tau_x):
+    """One fresh input into ``x``: isotropic when ``U`` has no columns, else ``U z + tau_x xi``."""
+    d = x.shape[0]
+    r = U.shape[1]
+    if r == 0:
+        fill_normal(s, x)
+        return
+    fill_normal(s, zr)
+    for i in range(d):
+        acc = 0.0
+        for k in range(r):
+            acc += U[i, k] * zr[k]
+        x[i] = acc
+    if tau_x > 0.0:
+        for i in range(d):
+            x[i] += tau_x * normal(s)
+
+
+@jit
+def _one_replicate(s, W, a, dirs, U, tau_x, tau, act, dact, link, transform, loss, update, steps, eta,
+                   record_steps, batch, out):
+    p, d = W.shape
+    q = dirs.shape[0]
+    X = np.empty((batch, d))
+    zr = np.empty(U.shape[1])
+    ell = np.empty((batch, p))
+    u = np.empty((batch, p))
+    step_w = eta / batch
+    k = 0
+    for step in range(steps + 1):
+        if k < record_steps.shape[0] and record_steps[k] == step:
+            for j in range(p):
+                for m in range(q):
+                    acc = 0.0
+                    for i in range(d):
+                        acc += W[j, i] * dirs[m, i]
+                    out[k, j, m] = acc
+            k += 1
+        if step == steps:
+            break
+        for b in range(batch):
+            x = X[b]
+            _draw_input(s, x, U, zr, tau_x)
+            zs = 0.0
+            for i in range(d):
+                zs += dirs[0, i] * x[i]
+            yw = _horner(link, zs)
+            if tau > 0.0:
+                yw += tau * normal(s)
+            yt = _horner(transform, yw)
+            f = 0.0
+            for j in range(p):
+                acc = 0.0
+                for i in range(d):
+                    acc += W[j, i] * x[i]
+                ell[b, j] = acc
+                if loss == 1:
+                    f += a[j] * _horner(act, acc)
+            if loss == 1:
+                yt = yt - f / p
+            for j in range(p):
+                u[b, j] = a[j] * yt * _horner(dact, ell[b, j])
+        for j in range(p):
+            if update == 0:  # spherical: w + eta mean_b u_b (x_b - ell_b w), then normalise
+                c = 0.0
+                for b in range(batch):
+                    c += u[b, j] * ell[b, j]
+                shrink = 1.0 - step_w * c
+                nrm = 0.0
+                for i in range(d):
+                    v = shrink * W[j, i]
+                    for b in range(batch):
+                        v += step_w * u[b, j] * X[b, i]
+                    W[j, i] = v
+                    nrm += v * v
+                inv = 1.0 / np.sqrt(nrm)
+                for i in range(d):
+                    W[j, i] *= inv
+            else:
+                for i in range(d):
+                    v = W[j, i]
+                    for b in range(batch):
+                        v += step_w * u[b, j] * X[b, i]
+                    W[j, i] = v
+
+
+@pjit
+def _online_sgd_kernel(states, W0, a, dirs, U, tau_x, tau, act, dact, link, transform, loss, update, steps, eta,
+                       record_steps, batch, out):
+    reps = out.shape[0]
+    per_rep_start = W0.shape[0] == reps and W0.ndim == 3
+    for rep in numba.prange(reps):
+        W = W0[rep].copy() if per_rep_start else W0[0].copy()
+        s = states[rep].copy()
+        _one_replicate(s, W, a, dirs, U, tau_x, tau, act, dact, link, transform, loss, update, steps, eta,
+                       record_steps, batch, out[rep])
+
+
+def _prepare(W0, dirs, U, reps, update):
+    W0 = np.asarray(W0, dtype=float)
+    if W0.ndim == 2:
+        W0 = W0[None]
+    if W0.ndim != 3 or W0.shape[0] not in (1, reps):
+        raise ValueError(f"W0 must be (p, d) or (reps, p, d), got shape {np.shape(W0)}")
+    p, d = W0.shape[1:]
+    dirs = np.ascontiguousarray(np.asarray(dirs, dtype=float))
+    if dirs.ndim == 1:
+        dirs = dirs[None]
+    if dirs.ndim != 2 or dirs.shape[1] != d:
+        raise ValueError(f"dirs must be (q, d) with d = {d}, got shape {dirs.shape}")
+    if abs(np.linalg.norm(dirs[0]) - 1.0) > 1e-10:
+        raise ValueError("dirs[0] (theta, the target direction) must have unit norm")
+    if U is None:
+        U = np.zeros((d, 0))
+    else:
+        U = np.ascontiguousarray(np.asarray(U, dtype=float))
+        if U.ndim != 2 or U.shape[0] != d or not 1 <= U.shape[1] <= d:
+            raise ValueError(f"U must be d x r with d = {d} and 1 <= r <= d, got shape {U.shape}")
+        if not np.allclose(U.T @ U, np.eye(U.shape[1]), atol=1e-10):
+            raise ValueError("U must have orthonormal columns")
+    n = _unit_rows("W0", W0)
+    if update == "spherical":
+        W0 = W0 / n[..., None]
+    return np.ascontiguousarray(W0), dirs, U, p, d
+
+
+def online_sgd(W0, a, dirs, *, steps, eta, act, link, transform=(0.0, 1.0), tau=0.0, U=None, tau_x=0.0,
+               loss="correlation", update="spherical", record_steps, rng, reps=1, batch=1):
+    """Run ``reps`` independent online-SGD trajectories; returns overlaps ``(reps, len(record_steps), p, q)``.
+
+    ``W0`` is ``(p, d)`` (the same start for every replicate) or ``(reps, p, d)``; ``a`` the ``p`` second-layer
+    weights; ``dirs`` ``(q, d)`` the directions whose overlaps are recorded, ``dirs[0] = theta`` (unit norm).
+    ``rng`` (a ``numpy.random.Generator``) seeds one stream per replicate. Model and conventions: module docstring.
+    Cost per step: about ``4 p d`` flops plus ``d`` Gaussian draws (plus ``2 d r`` for inputs on ``span U``).
+    """
+    if int(batch) != batch or batch < 1:
+        raise ValueError(f"batch must be a positive integer, got {batch}")
+    W0, dirs, U, p, d = _prepare(W0, dirs, U, int(reps), update)
+    act, dact, link, transform, a, rs, lc, uc = check_sgd_args(
+        p=p, q=dirs.shape[0], steps=steps, eta=eta, act=act, link=link, transform=transform, tau=tau,
+        tau_x=tau_x, loss=loss, update=update, record_steps=record_steps, reps=reps, a=a)
+    states = stream_states(rng, int(reps))
+    out = np.empty((int(reps), rs.size, p, dirs.shape[0]))
+    _online_sgd_kernel(states, W0, a, dirs, U, float(tau_x), float(tau), act, dact, link, transform, lc, uc,
+                       int(steps), float(eta), rs, int(batch), out)
+    return out
+
+
+def online_sgd_numpy(W0, a, dirs, *, steps, eta, act, link, transform=(0.0, 1.0), tau=0.0, U=None, tau_x=0.0,
+                     loss="correlation", update="spherical", record_steps, rng, reps=1, batch=1, source="numpy"):
+    """Plain-numpy per-step reference for :func:`online_sgd` (same arguments and output).
+
+    ``source="numpy"`` draws every input with ``rng.standard_normal`` (the reference loop of the benchmarks);
+    ``source="stream"`` reads the kernel's own per-replicate normal streams in the kernel's order, so the result
+    agrees with :func:`online_sgd` for the same ``rng`` state up to floating-point rounding.
+    """
+    if source not in ("numpy", "stream"):
+        raise ValueError(f"source must be 'numpy' or 'stream', got {source!r}")
+    if int(batch) != batch or batch < 1:
+        raise ValueError(f"batch must be a positive integer, got {batch}")
+    W0, dirs, U, p, d = _prepare(W0, dirs, U, int(reps), update)
+    act, dact, link, transform, a, rs, lc, uc = check_sgd_args(
+        p=p, q=dirs.shape[0], steps=steps, eta=eta, act=act, link=link, transform=transform, tau=tau,
+        tau_x=tau_x, loss=loss, update=update, record_steps=record_steps, reps=reps, a=a)
+    P = np.polynomial.polynomial.polyval
+    r = U.shape[1]
+    states = stream_states(rng, int(reps)) if source == "stream" else None
+    out = np.empty((int(reps), rs.size, p, dirs.shape[0]))
+    for rep in range(int(reps)):
+        W = (W0[rep] if W0.shape[0] > 1 else W0[0]).copy()
+        s = states[rep].copy() if states is not None else None
+
+        def draw(n):
+            if s is None:
+                return rng.standard_normal(n)
+            buf = np.empty(n)
+            fill_normal(s, buf)
+            return buf
+
+        k = 0
+        for step in range(int(steps) + 1):
+            if k < rs.size and rs[k] == step:
+                out[rep, k] = W @ dirs.T
+                k += 1
+            if step == steps:
+                break
+            grads = np.zeros((p, d))
+            shrink = np.zeros(p)
+            for _ in range(int(batch)):
+                if r == 0:
+                    x = draw(d)
+                else:
+                    x = U @ draw(r)
+                    if tau_x > 0:
+                        x = x + tau_x * draw(d)
+                yw = P(dirs[0] @ x, link)
+                if tau > 0:
+                    yw = yw + tau * draw(1)[0]
+                yt = P(yw, transform)
+                ell = W @ x
+                if lc == 1:
+                    yt = yt - np.dot(a, P(ell, act)) / p
+                u = a * yt * P(ell, dact)
+                grads += np.outer(u, x)
+                shrink += u * ell
+            if uc == 0:
+                W = W * (1.0 - eta / batch * shrink)[:, None] + eta / batch * grads
+                W /= np.linalg.norm(W, axis=1, keepdims=True)
+            else:
+                W = W + eta / batch * grads
+    return out
