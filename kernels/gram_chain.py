@@ -108,12 +108,12 @@ def _semidef_cholesky(S, L):
 def _fields(s, S, L, g, c, dim, ell, active):
     """Draw this part's local fields into ``ell`` (scale ``c``); returns ``|x^part|^2``."""
     k = S.shape[0]
-    for i in range(k):
-        g[i] = normal(s)
     if not active:
         for i in range(k):
             ell[i] = 0.0
         return 0.0
+    for i in range(k):
+        g[i] = normal(s)
     rank = _semidef_cholesky(S, L)
     sq = 0.0
     for m in range(k):
@@ -141,7 +141,7 @@ def _update_part(S, alpha, beta, ell, xsq):
 
 @jit
 def _chain_replicate(s, Sp, Sq, p, q, dim_par, dim_perp, c_par, c_perp, a, tau, act, dact, link, transform, loss,
-                     update, steps, eta, record_steps, out):
+                     update, steps, eta, record_steps, out, hit_level):
     # internal order: dirs first (fixed, well conditioned), then neurons
     k = p + q
     L = np.empty((k, k))
@@ -189,38 +189,57 @@ def _chain_replicate(s, Sp, Sq, p, q, dim_par, dim_perp, c_par, c_perp, a, tau, 
         _update_part(Sp, alpha, beta, lp, xsq_p)
         if perp_active or update == 0:
             _update_part(Sq, alpha, beta, lq, xsq_q)
+        if hit_level > 0.0 and abs(Sp[q, 0] + Sq[q, 0]) >= hit_level:
+            return step + 1
+    return -1
 
 
 @pjit
 def _gram_chain_kernel(states, Sp0, Sq0, p, q, dim_par, dim_perp, c_par, c_perp, a, tau, act, dact, link, transform,
-                       loss, update, steps, eta, record_steps, out):
+                       loss, update, steps, eta, record_steps, out, hit_level, hits):
+    per_rep = 1 if (Sp0.shape[0] == out.shape[0] and Sp0.shape[0] > 1) else 0
     for rep in numba.prange(out.shape[0]):
         s = states[rep].copy()
-        _chain_replicate(s, Sp0.copy(), Sq0.copy(), p, q, dim_par, dim_perp, c_par, c_perp, a, tau, act, dact, link,
-                         transform, loss, update, steps, eta, record_steps, out[rep])
+        i0 = rep * per_rep
+        h = _chain_replicate(s, Sp0[i0].copy(), Sq0[i0].copy(), p, q, dim_par, dim_perp, c_par, c_perp, a, tau, act, dact, link,
+                         transform, loss, update, steps, eta, record_steps, out[rep], hit_level)
+        hits[rep] = h
 
 
 def _reorder(S, p, q):
-    """Public order (neurons, dirs) -> internal order (dirs, neurons)."""
+    """Public order (neurons, dirs) -> internal order (dirs, neurons), as a stack ``(n, k, k)``."""
     perm = np.r_[np.arange(p, p + q), np.arange(p)]
-    return np.ascontiguousarray(S[np.ix_(perm, perm)])
+    return np.ascontiguousarray(S[..., perm, :][..., :, perm].reshape(-1, p + q, p + q))
 
 
 def gram_chain(state, *, p, d, r=None, steps, eta, act, link, transform=(0.0, 1.0), tau=0.0, tau_x=0.0, a,
-               loss="correlation", update="spherical", record_steps, rng, reps=1):
+               loss="correlation", update="spherical", record_steps, rng, reps=1, hit_level=None):
     """Run ``reps`` independent copies of the exact Gram-matrix chain; returns overlaps
     ``(reps, len(record_steps), p, q)``, interchangeable with :func:`w2s.kernels.sgd.online_sgd` at equal ``d``.
 
-    ``state = (S_par, S_perp)`` (:func:`initial_state` or :func:`gram_state`), ordered neurons then directions;
+    ``state = (S_par, S_perp)`` (:func:`initial_state` or :func:`gram_state`), ordered neurons then directions,
+    or stacks ``(reps, k, k)`` of per-replicate starts;
     ``dirs[0]`` (index ``p``) is ``theta`` and must have unit norm. ``r=None``: isotropic inputs in dimension
     ``d`` (``S_perp`` must be zero); otherwise inputs on an ``r``-dimensional subspace with leakage ``tau_x``.
     Under ``"spherical"`` updates the neurons are normalised first, as in ``online_sgd``.
+
+    ``hit_level`` (in ``(0, 1]``): also stop each replicate at the first step after which
+    ``|<w_1, theta>| >= hit_level`` and return ``(overlaps, hit_steps)`` (``-1``: not reached within ``steps``);
+    records after the hit are NaN.
     """
+    if hit_level is not None and not 0.0 < hit_level <= 1.0:
+        raise ValueError(f"hit_level must lie in (0, 1], got {hit_level}")
     Sp, Sq = (np.array(M, dtype=float) for M in state)
-    k = Sp.shape[0]
-    if Sp.shape != (k, k) or Sq.shape != (k, k) or not (np.all(np.isfinite(Sp)) and np.all(np.isfinite(Sq))):
-        raise ValueError(f"state must be two finite k x k Gram matrices with k = p + q, got {Sp.shape}, {Sq.shape}")
-    if not np.allclose(Sp, Sp.T) or not np.allclose(Sq, Sq.T):
+    k = Sp.shape[-1]
+    if Sp.ndim == 2:
+        Sp = Sp[None]
+    if Sq.ndim == 2:
+        Sq = np.broadcast_to(Sq, Sp.shape).copy()
+    if (Sp.ndim != 3 or Sp.shape[1:] != (k, k) or Sq.shape != Sp.shape or Sp.shape[0] not in (1, int(reps))
+            or not (np.all(np.isfinite(Sp)) and np.all(np.isfinite(Sq)))):
+        raise ValueError("state must be two finite k x k Gram matrices (k = p + q), or stacks of reps of them; got "
+                         f"shapes {np.shape(state[0])}, {np.shape(state[1])}")
+    if not np.allclose(Sp, Sp.transpose(0, 2, 1)) or not np.allclose(Sq, Sq.transpose(0, 2, 1)):
         raise ValueError("state Gram matrices must be symmetric")
     if int(p) != p or not 1 <= p < k:
         raise ValueError(f"p (neurons) must be an integer in [1, k - 1] = [1, {k - 1}], got {p}")
@@ -240,20 +259,22 @@ def gram_chain(state, *, p, d, r=None, steps, eta, act, link, transform=(0.0, 1.
     for M, name in ((Sp, "S_par"), (Sq, "S_perp")):
         if np.linalg.eigvalsh(M).min() < -1e-10 * max(1.0, np.abs(M).max()):
             raise ValueError(f"{name} must be positive semidefinite (a Gram matrix)")
-    diag = np.diag(Sp) + np.diag(Sq)
-    if np.any(diag[:p] <= 0):
+    diag = np.diagonal(Sp, axis1=1, axis2=2) + np.diagonal(Sq, axis1=1, axis2=2)
+    if np.any(diag[:, :p] <= 0):
         raise ValueError("every neuron must be a non-zero vector")
-    if abs(diag[p] - 1.0) > 1e-10:
+    if np.any(np.abs(diag[:, p] - 1.0) > 1e-10):
         raise ValueError("dirs[0] (theta, index p of the state) must have unit norm")
     act, dact, link, transform, a, rs, lc, uc = check_sgd_args(
         p=p, q=q, steps=steps, eta=eta, act=act, link=link, transform=transform, tau=tau, tau_x=tau_x, loss=loss,
         update=update, record_steps=record_steps, reps=reps, a=a)
     if update == "spherical":
-        nrm = np.sqrt(np.r_[diag[:p], np.ones(q)])
-        Sp = Sp / np.outer(nrm, nrm)
-        Sq = Sq / np.outer(nrm, nrm)
+        nrm = np.sqrt(np.concatenate([diag[:, :p], np.ones((diag.shape[0], q))], axis=1))
+        Sp = Sp / (nrm[:, :, None] * nrm[:, None, :])
+        Sq = Sq / (nrm[:, :, None] * nrm[:, None, :])
     states = stream_states(rng, int(reps))
-    out = np.empty((int(reps), rs.size, p, q))
+    out = np.full((int(reps), rs.size, p, q), np.nan)
+    hits = np.empty(int(reps), np.int64)
     _gram_chain_kernel(states, _reorder(Sp, p, q), _reorder(Sq, p, q), p, q, dim_par, dim_perp, c_par, c_perp, a,
-                       float(tau), act, dact, link, transform, lc, uc, int(steps), float(eta), rs, out)
-    return out
+                       float(tau), act, dact, link, transform, lc, uc, int(steps), float(eta), rs, out,
+                       0.0 if hit_level is None else float(hit_level), hits)
+    return out if hit_level is None else (out, hits)

@@ -1,0 +1,281 @@
+r"""Feature elicitation by online SGD (Awano & Suzuki 2026, arXiv 2605.12908): the ``d -> infinity`` overlap ODEs.
+
+No formula of the paper was available (spec ``shared/theory/awano_suzuki_elicitation.md`` §0). Everything here is
+DERIVED in the PROPOSED model of the spec (§3), in the general form simulated by :mod:`w2s.kernels.sgd`; nothing
+is the paper's theorem.
+
+Model and normalisation
+-----------------------
+* One first-layer neuron ``w`` (unit norm: spherical updates), second-layer weight ``a`` (fixed), activation
+  ``sigma`` (a polynomial, e.g. the normalised Hermite ``h_{p*}``, so that ``E[h_k(z) h_k(z')] = rho^k``).
+* Target direction ``theta`` (unit); label ``y~ = T(g(<theta, x>) + tau zeta)``: link ``g``, weak-label noise
+  ``tau zeta``, transform ``T`` (polynomials as power-basis coefficients; ``T`` = identity by default).
+* Inputs ``x ~ N(0, P)`` with ``P`` the projection on an ``D_eff``-dimensional space containing ``theta`` and
+  ``w``: ``D_eff = d`` for SFT (isotropic inputs), ``D_eff = r`` for W2S (inputs on ``V_kappa``, no leakage).
+* Correlation loss and spherical update ``w <- normalise(w + eta u (I - w w^T) x)``, ``u = a y~ sigma'(<w, x>)``
+  (the ``1/p`` of the network output absorbed into ``eta``).
+* Scaling: ``eta = delta / D_eff`` and ``t = steps / D_eff``.
+
+The ODE (derivation)
+--------------------
+For a fixed vector ``v`` let ``m_v = <w, v>``. With ``l = <w, x>`` and ``l_v = <v, x>``, one step gives
+``<w', v> = (m_v (1 - eta u l) + eta u l_v) / N`` with ``N^2 = 1 - (eta u l)^2 + eta^2 u^2 |x|^2``. Since
+``|x|^2 = D_eff (1 + O(D_eff^-1/2))`` and ``eta = delta / D_eff``, ``1/N = 1 - delta^2 u^2 / (2 D_eff) + O(D_eff^-2)``,
+so the expected change per step is ``(1/D_eff) [delta E u (l_v - m_v l) - (delta^2/2) m_v E u^2] + O(D_eff^-2)``
+and its variance ``O(D_eff^-2)``. Over ``D_eff`` steps per unit time the fluctuations average out (law of large
+numbers for the martingale part, of order ``D_eff^-1/2``), and ``m_v`` follows
+
+    dm_v/dt = delta a E[y~ sigma'(l) (l_v - m_v l)] - (delta^2 / 2) a^2 m_v E[y~^2 sigma'(l)^2],        (ODE)
+
+the population drift plus the noise correction that the normalisation adds. The expectations are over the
+Gaussian vector ``(l, l_theta, l_v)`` whose covariance is the Gram matrix of ``(w, theta, P v)``. Writing
+``l_v = A l + B l_theta + (independent)`` with ``(A, B)`` from the ``2 x 2`` covariance of ``(l, l_theta)``, every
+expectation reduces to three two-dimensional ones,
+``E1 = E[F1(l_theta) sigma'(l) l]``, ``E2 = E[F1(l_theta) sigma'(l) l_theta]`` and
+``Q = E[F2(l_theta) sigma'(l)^2]`` with ``F1(z) = E_zeta T(g(z) + tau zeta)`` and ``F2(z) = E_zeta T(...)^2``;
+all integrands are polynomials, so tensor Gauss-Hermite quadrature of sufficient order is **exact**
+(:func:`expectations`; mpmath referee in the tests). Corrections at finite ``D_eff`` are ``O(1/D_eff)`` in the
+mean (the second-order effect of ``O(D_eff^-1/2)`` fluctuations), so a ladder in ``D_eff`` is extrapolated with
+``alpha = 1``.
+
+Checks of the derivation: for ``g = sigma = h_{p*}``, ``T`` = identity, ``tau = 0`` and ``delta -> 0`` (time
+``delta t``), Stein's lemma gives ``E1 = E2 m``... concretely the drift is ``p* m^(p*-1) (1 - m^2)`` (spec §4,
+P1), reproduced by :func:`drift` (tests). At ``p = p* = 2``, ``d = 100``, ``eta = 1e-3`` (``delta = 0.1``) the
+fixed point of (ODE) is ``m ~ 0.87``, the spec's observed plateau of 0.86-0.90.
+
+Quantities
+----------
+* :func:`alignment_trajectory` -- ``m(t)`` (P1) for W2S or SFT: same ODE, different ``D_eff`` and labels.
+* :func:`retention_trajectory` -- an off-target neuron started at ``theta_k`` with ``<theta_k, theta> = rho``
+  (P2): the pair ``(m, R)`` with ``R = <w, theta_k>``. For ``delta -> 0`` the motion is planar and
+  ``R = cos(arccos rho - arccos m)`` (spec §4, P2; :func:`planar_retention`); the noise term shrinks both
+  overlaps by the same factor, which the full ODE keeps.
+* :func:`escape_rate` and :func:`hitting_time_constant` -- the steps-to-alignment law from a random start
+  (derived here, beyond the spec): ``E[t_hit] = log(D_eff) / (2 lambda) + K* + o(1)`` (docstrings).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.polynomial import hermite_e as He
+from numpy.polynomial import polynomial as Pw
+from scipy.integrate import quad, solve_ivp
+
+from ._validate import check_scalar
+
+__all__ = ["Labels", "expectations", "drift", "alignment_trajectory", "retention_trajectory", "planar_retention",
+           "planar_alignment", "fixed_point", "escape_rate", "hitting_time_constant", "hermite_link",
+           "EULER_LOG_ABS_NORMAL"]
+
+#: ``E log|Z|`` for ``Z ~ N(0, 1)``: ``-(gamma_Euler + log 2) / 2``.
+EULER_LOG_ABS_NORMAL = -(np.euler_gamma + math.log(2.0)) / 2.0
+
+
+def hermite_link(k: int) -> np.ndarray:
+    """Power-basis coefficients of the normalised Hermite polynomial ``h_k = He_k / sqrt(k!)``."""
+    if int(k) != k or k < 0 or k > 30:
+        raise ValueError(f"k (Hermite degree) must be an integer in [0, 30], got {k}")
+    e = np.zeros(int(k) + 1)
+    e[-1] = 1.0 / math.sqrt(math.factorial(int(k)))
+    return He.herme2poly(e)
+
+
+def _coeffs(name, c):
+    c = np.atleast_1d(np.asarray(c, dtype=float))
+    if c.ndim != 1 or c.size == 0 or not np.all(np.isfinite(c)):
+        raise ValueError(f"{name} must be a non-empty 1-D array of finite power-basis coefficients, got {c!r}")
+    return c
+
+
+@dataclass(frozen=True)
+class Labels:
+    """The label model: link ``g``, weak-label noise sd ``tau``, transform ``T`` (power-basis coefficients),
+    the activation ``sigma`` and the second-layer weight ``a``."""
+
+    link: tuple
+    act: tuple
+    transform: tuple = (0.0, 1.0)
+    tau: float = 0.0
+    a: float = 1.0
+
+    def __post_init__(self):
+        _coeffs("link", self.link)
+        _coeffs("act", self.act)
+        _coeffs("transform", self.transform)
+        check_scalar("tau", self.tau, 0.0, 1e6)
+        check_scalar("a", self.a, -1e6, 1e6)
+
+    @property
+    def degree(self) -> int:
+        g, s, T = (len(_coeffs("", c)) - 1 for c in (self.link, self.act, self.transform))
+        return max(1, 2 * g * T + 2 * max(s - 1, 0) + 2)
+
+
+def _label_moments(lab: Labels, z: np.ndarray):
+    """``F1(z) = E_zeta T(g(z) + tau zeta)`` and ``F2(z) = E_zeta T(...)^2`` by exact Gauss-Hermite in zeta."""
+    g = Pw.polyval(z, _coeffs("link", lab.link))
+    T = _coeffs("transform", lab.transform)
+    if lab.tau == 0:
+        v = Pw.polyval(g, T)
+        return v, v * v
+    n = max(2, (len(T) - 1) + 1)
+    zn, wn = He.hermegauss(n + 1)
+    wn = wn / wn.sum()
+    v = Pw.polyval(g[..., None] + lab.tau * zn, T)
+    return v @ wn, (v * v) @ wn
+
+
+def expectations(m: float, lab: Labels):
+    """``(E1, E2, Q)`` at overlap ``m = <w, theta>`` (module docstring), exact by tensor Gauss-Hermite."""
+    m = check_scalar("m", m, -1.0, 1.0)
+    n = lab.degree // 2 + 2
+    z, w = He.hermegauss(n)
+    w = w / w.sum()
+    z1, z2 = np.meshgrid(z, z, indexing="ij")
+    W = np.outer(w, w)
+    lt = z1
+    ell = m * z1 + math.sqrt(max(0.0, 1.0 - m * m)) * z2
+    F1, F2 = _label_moments(lab, lt)
+    ds = Pw.polyval(ell, Pw.polyder(_coeffs("act", lab.act)))
+    return (float(np.sum(W * F1 * ds * ell)), float(np.sum(W * F1 * ds * lt)), float(np.sum(W * F2 * ds * ds)))
+
+
+def _rates(m, c_v, m_v, lab, delta):
+    """``dm_v/dt`` for a vector ``v`` with ``<v, theta> = c_v`` (as seen by the inputs) and ``<w, v> = m_v``."""
+    E1, E2, Q = expectations(m, lab)
+    # l_v = A l + B l_theta + indep, with Cov(l, l_theta) = [[1, m], [m, 1]]
+    det = 1.0 - m * m
+    if det > 1e-14:
+        A = (m_v - m * c_v) / det
+        B = (c_v - m * m_v) / det
+        Euv = A * E1 + B * E2
+    else:  # l = sign(m) l_theta: l_v's part along them is m_v l
+        Euv = m_v * E1
+    return delta * lab.a * (Euv - m_v * E1) - 0.5 * delta * delta * lab.a * lab.a * m_v * Q
+
+
+def drift(m: float, lab: Labels, delta: float = 1.0) -> float:
+    """Right-hand side of (ODE) for the target overlap ``m`` (``v = theta``)."""
+    check_scalar("delta", delta, 0.0, 1e3)
+    return _rates(m, 1.0, m, lab, delta)
+
+
+def _check_times(t):
+    t = np.atleast_1d(np.asarray(t, dtype=float))
+    if t.ndim != 1 or np.any(~np.isfinite(t)) or np.any(t < 0) or np.any(np.diff(t) < 0):
+        raise ValueError(f"t must be non-negative, finite and non-decreasing, got {t}")
+    return t
+
+
+def alignment_trajectory(t, m0: float, lab: Labels, delta: float) -> np.ndarray:
+    """``m(t)`` solving (ODE) from ``m(0) = m0`` (scipy ``solve_ivp``, LSODA, rtol 1e-10)."""
+    m0 = check_scalar("m0", m0, -1.0, 1.0)
+    delta = check_scalar("delta", delta, 0.0, 1e3)
+    t = _check_times(t)
+    sol = solve_ivp(lambda _, y: [drift(float(np.clip(y[0], -1, 1)), lab, delta)], (0.0, float(t[-1])), [m0],
+                    t_eval=t, method="LSODA", rtol=1e-10, atol=1e-12)
+    if not sol.success:
+        raise RuntimeError(f"ODE integration failed: {sol.message}")
+    return sol.y[0]
+
+
+def retention_trajectory(t, rho: float, lab: Labels, delta: float, m0: float | None = None):
+    """``(m(t), R(t))`` for an off-target neuron started on ``theta_k`` (``<theta_k, theta> = rho``, so
+    ``m(0) = rho`` and ``R(0) = 1`` unless ``m0`` is given): ``dR/dt`` is (ODE) with ``v = theta_k``,
+    ``c_v = rho``. Valid for SFT (isotropic inputs) and for W2S when ``theta_k`` is replaced by its projection on
+    ``V_kappa`` in ``c_v`` (here ``theta_k = rho theta + sqrt(1 - rho^2) xi`` with ``xi`` outside the input space
+    sees ``c_v = rho`` either way)."""
+    rho = check_scalar("rho", rho, -1.0, 1.0)
+    delta = check_scalar("delta", delta, 0.0, 1e3)
+    t = _check_times(t)
+    m0 = rho if m0 is None else check_scalar("m0", m0, -1.0, 1.0)
+
+    def rhs(_, y):
+        m = float(np.clip(y[0], -1, 1))
+        return [_rates(m, 1.0, m, lab, delta), _rates(m, rho, float(y[1]), lab, delta)]
+
+    sol = solve_ivp(rhs, (0.0, float(t[-1])), [m0, 1.0], t_eval=t, method="LSODA", rtol=1e-10, atol=1e-12)
+    if not sol.success:
+        raise RuntimeError(f"ODE integration failed: {sol.message}")
+    return sol.y[0], sol.y[1]
+
+
+def planar_retention(m, rho):
+    """``R = cos(arccos rho - arccos m)``: retention of a neuron moving in ``span{theta_k, theta}`` (spec §4, P2)."""
+    rho = check_scalar("rho", rho, -1.0, 1.0)
+    m = np.clip(np.asarray(m, float), -1.0, 1.0)
+    return np.cos(np.arccos(rho) - np.arccos(m))
+
+
+def planar_alignment(t, rho: float, p_star: int = 2):
+    """Closed form of the noiseless ODE ``dm/dt = 2 m (1 - m^2)`` (``p* = 2``, time ``delta t``):
+    ``m / sqrt(1 - m^2) = rho / sqrt(1 - rho^2) e^{2t}`` (spec §4, P2)."""
+    if p_star != 2:
+        raise ValueError(f"the closed form exists for p_star = 2 only, got {p_star}")
+    rho = check_scalar("rho", rho, -1.0, 1.0, lo_open=True, hi_open=True)
+    k = rho / math.sqrt(1 - rho * rho) * np.exp(2.0 * _check_times(t))
+    return k / np.sqrt(1.0 + k * k)
+
+
+def fixed_point(lab: Labels, delta: float, m_start: float = 0.9) -> float:
+    """The stable fixed point ``m* > 0`` of (ODE): the noise floor below 1 (brentq on the drift)."""
+    from scipy.optimize import brentq
+
+    f = lambda m: drift(m, lab, delta)  # noqa: E731
+    hi = 1.0
+    if f(hi) >= 0:
+        return 1.0
+    lo = m_start
+    while f(lo) <= 0:
+        lo /= 2
+        if lo < 1e-8:
+            raise ValueError("no positive fixed point: the drift is not positive near 0")
+    return brentq(f, lo, hi, xtol=1e-14)
+
+
+def escape_rate(lab: Labels, delta: float) -> tuple[float, float]:
+    """``(lambda, Q1)`` at the saddle ``m = 0``: ``lambda = dF/dm(0)`` the linear growth rate of (ODE) and
+    ``Q1 = a^2 E[y~^2 sigma'(l)^2 l_theta^2]`` (at ``m = 0``) the per-unit-time variance of ``sqrt(D_eff) m``
+    divided by ``delta^2``. ``lambda > 0`` needs an effective information exponent ``p* = 2`` (or 1)."""
+    h = 1e-5
+    lam = (drift(h, lab, delta) - drift(-h, lab, delta)) / (2 * h)
+    n = lab.degree // 2 + 3
+    z, w = He.hermegauss(n)
+    w = w / w.sum()
+    z1, z2 = np.meshgrid(z, z, indexing="ij")
+    F1, F2 = _label_moments(lab, z1)
+    ds = Pw.polyval(z2, Pw.polyder(_coeffs("act", lab.act)))
+    Q1 = float(np.sum(np.outer(w, w) * F2 * ds * ds * z1 * z1)) * lab.a ** 2
+    return float(lam), Q1
+
+
+def hitting_time_constant(lab: Labels, delta: float, level: float = 0.5) -> float:
+    r"""``K*`` in ``E[t_hit] = log(D_eff) / (2 lambda) + K* + o(1)`` for the first time ``|m| >= level`` from a
+    uniformly random start on the sphere of the input space (derived here; spec §4 P1 gives only the order).
+
+    Derivation. Near the saddle, ``m`` obeys the linear SDE ``dm = lambda m dt + delta sqrt(Q1 / D) dB``. From
+    ``m(0) ~ N(0, 1/D)`` (the first coordinate of a uniform unit vector), ``m(t) ~ e^{lambda t} A / sqrt(D)``
+    for ``1 << t``, with ``A ~ N(0, s^2)``, ``s^2 = 1 + delta^2 Q1 / (2 lambda)``. Once ``|m|`` is of order 1 the
+    dynamics is the deterministic (ODE) (fluctuations ``O(D^-1/2)``); from ``m = eps`` it reaches ``level`` after
+    ``log(1/eps)/lambda + K_0`` with ``K_0 = int_0^level (1/F(m) - 1/(lambda m)) dm + log(level)/lambda``. Matching
+    the two phases, ``t_hit = log(sqrt(D) / |A|) / lambda + K_0`` and
+    ``E[t_hit] - log(D)/(2 lambda) -> K_0 - (log s + E log|Z|) / lambda`` with ``E log|Z| = -(gamma + log 2)/2``.
+    The ODE drift ``F`` is odd in ``m`` for an even activation and link, so ``|m|`` is what is tracked.
+    """
+    level = check_scalar("level", level, 0.0, 1.0, lo_open=True, hi_open=True)
+    lam, Q1 = escape_rate(lab, delta)
+    if lam <= 0:
+        raise ValueError(f"the saddle at m = 0 is not linearly unstable (lambda = {lam:g}); K* needs p* <= 2")
+    if fixed_point(lab, delta) <= level:
+        raise ValueError(f"level = {level} lies above the noise floor m* = {fixed_point(lab, delta):.4f}")
+    integrand = lambda m: 1.0 / drift(m, lab, delta) - 1.0 / (lam * m)  # noqa: E731
+    # the integrand is O(m) near 0 (the drift is odd); below m_lo, where the subtraction loses digits, its
+    # integral is taken as the trapezoid m_lo * integrand(m_lo) / 2 (error O(m_lo^3))
+    m_lo = 1e-3
+    K0 = (quad(integrand, m_lo, level, limit=200, epsabs=1e-12, epsrel=1e-11)[0] + 0.5 * m_lo * integrand(m_lo)
+          + math.log(level) / lam)
+    s2 = 1.0 + delta * delta * Q1 / (2.0 * lam)
+    return K0 - (0.5 * math.log(s2) + EULER_LOG_ABS_NORMAL) / lam
