@@ -190,6 +190,10 @@ def _chain_replicate(s, Sp, Sq, p, q, dim_par, dim_perp, c_par, c_perp, a, tau, 
         if perp_active or update == 0:
             _update_part(Sq, alpha, beta, lq, xsq_q)
         if hit_level > 0.0 and abs(Sp[q, 0] + Sq[q, 0]) >= hit_level:
+            if kk < record_steps.shape[0] and record_steps[kk] == step + 1:  # the hitting state itself
+                for j in range(p):
+                    for m in range(q):
+                        out[kk, j, m] = Sp[q + j, m] + Sq[q + j, m]
             return step + 1
     return -1
 
@@ -225,7 +229,7 @@ def gram_chain(state, *, p, d, r=None, steps, eta, act, link, transform=(0.0, 1.
 
     ``hit_level`` (in ``(0, 1]``): also stop each replicate at the first step after which
     ``|<w_1, theta>| >= hit_level`` and return ``(overlaps, hit_steps)`` (``-1``: not reached within ``steps``);
-    records after the hit are NaN.
+    records after the hitting step are NaN.
     """
     if hit_level is not None and not 0.0 < hit_level <= 1.0:
         raise ValueError(f"hit_level must lie in (0, 1], got {hit_level}")

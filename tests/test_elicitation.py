@@ -1,0 +1,321 @@
+"""Unit and property tests of the online-SGD engine (:mod:`w2s.kernels.gauss_rng`, :mod:`w2s.kernels.sgd`,
+:mod:`w2s.kernels.gram_chain`) and of the overlap ODEs (:mod:`w2s.theory.elicitation`)."""
+
+from __future__ import annotations
+
+import math
+
+import mpmath as mp
+import numba
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from w2s.kernels import gauss_rng as G
+from w2s.kernels.gram_chain import gram_chain, gram_state, initial_state
+from w2s.kernels.sgd import online_sgd, online_sgd_numpy, random_orthonormal, random_start_in_subspace
+from w2s.theory import elicitation as E
+
+H = E.hermite_link
+
+
+# ----- the in-kernel Gaussian generator ---------------------------------------------------------------------------
+
+def test_ziggurat_normals_pass_moment_and_ks_tests():
+    """2e6 draws: mean, variance, skewness and excess kurtosis within 5 standard errors of N(0, 1); the KS
+    test (scipy) does not reject at the 1e-3 level, nor for the tails |x| > 3.65 (the exponential-rejection tail)."""
+    x = G.normals(np.random.default_rng(11), 2_000_000)
+    n = x.size
+    assert abs(x.mean()) < 5 / math.sqrt(n)
+    assert abs(x.var() - 1) < 5 * math.sqrt(2 / n)
+    assert abs(stats.skew(x)) < 5 * math.sqrt(6 / n)
+    assert abs(stats.kurtosis(x)) < 5 * math.sqrt(24 / n)
+    assert stats.kstest(x, "norm").pvalue > 1e-3
+    tail = np.abs(x[np.abs(x) > G._R])
+    expected = 2 * stats.norm.sf(G._R) * n
+    assert abs(tail.size - expected) < 5 * math.sqrt(expected)
+    cond = stats.truncnorm(G._R, np.inf)
+    assert stats.kstest(tail, cond.cdf).pvalue > 1e-3
+
+
+@numba.njit(cache=True)
+def _chi2_many(s, nu, n):
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = G.chi2(s, nu)
+    return out
+
+
+@pytest.mark.parametrize("nu", [0.5, 1.0, 2.5, 7.0, 1e5])
+def test_chi2_draws_pass_ks(nu):
+    y = _chi2_many(G.stream_states(np.random.default_rng(3), 1)[0], nu, 100_000)
+    assert stats.kstest(y, "chi2", args=(nu,)).pvalue > 1e-3
+
+
+def test_streams_are_reproducible_and_never_zero():
+    a = G.stream_states(np.random.default_rng(5), 100)
+    b = G.stream_states(np.random.default_rng(5), 100)
+    assert np.array_equal(a, b) and np.all(a.any(axis=1))
+    assert np.array_equal(G.normals(np.random.default_rng(1), 50), G.normals(np.random.default_rng(1), 50))
+    with pytest.raises(ValueError, match="rng"):
+        G.stream_states(np.random.SeedSequence(0), 1)
+
+
+# ----- the full kernel --------------------------------------------------------------------------------------------
+
+def _setup(d=40, r=6, p=3, seed=1):
+    rng = np.random.default_rng(seed)
+    U = random_orthonormal(d, r, rng)
+    theta = U[:, 0]
+    xi = rng.standard_normal(d)
+    xi -= U @ (U.T @ xi)
+    xi /= np.linalg.norm(xi)
+    dirs = np.stack([theta, 0.5 * theta + math.sqrt(0.75) * xi, xi])
+    W0 = random_start_in_subspace(U, p, rng)
+    W0[-1] = dirs[1]
+    return U, dirs, W0
+
+
+CONFIGS = [dict(), dict(U="U", tau_x=0.3), dict(U="U", tau=0.3, transform=(-1.0, 0.0, 1.0)),
+           dict(loss="squared", update="plain", tau=0.2, eta=0.002), dict(batch=3), dict(U="U", batch=2, loss="squared")]
+
+
+@pytest.mark.parametrize("cfg", CONFIGS)
+def test_kernel_matches_the_numpy_reference_on_the_same_stream(cfg):
+    U, dirs, W0 = _setup()
+    cfg = dict(cfg)
+    if cfg.get("U") == "U":
+        cfg["U"] = U
+    kw = dict(steps=300, eta=cfg.pop("eta", 0.01), act=H(2), link=H(2), record_steps=[0, 7, 300], reps=3, **cfg)
+    assert np.all(np.isfinite(online_sgd(W0, np.ones(3), dirs, rng=np.random.default_rng(9), **kw)))
+    a = np.array([1.0, -0.5, 2.0])
+    o1 = online_sgd(W0, a, dirs, rng=np.random.default_rng(9), **kw)
+    o2 = online_sgd_numpy(W0, a, dirs, rng=np.random.default_rng(9), source="stream", **kw)
+    assert np.allclose(o1, o2, rtol=0, atol=1e-11)
+
+
+def test_kernel_is_bit_for_bit_reproducible_for_any_thread_count():
+    U, dirs, W0 = _setup()
+    kw = dict(steps=200, eta=0.02, act=H(2), link=H(2), record_steps=[200], reps=8, U=U, tau_x=0.1)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        o1 = online_sgd(W0, np.ones(3), dirs, rng=np.random.default_rng(4), **kw)
+        c1 = gram_chain(initial_state(W0, dirs, U), p=3, d=40, r=6, a=np.ones(3), rng=np.random.default_rng(4),
+                        **{k: v for k, v in kw.items() if k != "U"})
+        numba.set_num_threads(before)
+        o2 = online_sgd(W0, np.ones(3), dirs, rng=np.random.default_rng(4), **kw)
+        c2 = gram_chain(initial_state(W0, dirs, U), p=3, d=40, r=6, a=np.ones(3), rng=np.random.default_rng(4),
+                        **{k: v for k, v in kw.items() if k != "U"})
+    finally:
+        numba.set_num_threads(before)
+    assert np.array_equal(o1, o2) and np.array_equal(c1, c2)
+
+
+def test_zero_learning_rate_keeps_every_overlap():
+    U, dirs, W0 = _setup()
+    o = online_sgd(W0, np.ones(3), dirs, steps=50, eta=0.0, act=H(2), link=H(2), record_steps=[0, 50], U=U,
+                   rng=np.random.default_rng(0))
+    assert np.allclose(o[0, 0], o[0, 1], atol=1e-14)
+    c = gram_chain(initial_state(W0, dirs, U), p=3, d=40, r=6, steps=50, eta=0.0, act=H(2), link=H(2), a=np.ones(3),
+                   record_steps=[0, 50], rng=np.random.default_rng(0))
+    assert np.allclose(c[0, 0], c[0, 1], atol=1e-14)
+
+
+def test_plain_updates_on_the_subspace_keep_the_orthogonal_part_exactly():
+    """Spec P3': inputs confined to V_kappa and plain updates leave every neuron's component outside V_kappa
+    unchanged, whatever the loss (the chain's S_perp is invariant bit for bit; the overlaps move only by the
+    rounding-level part of xi inside V_kappa)."""
+    U, dirs, W0 = _setup()
+    kw = dict(steps=400, eta=0.01, act=H(2), link=H(2), record_steps=[0, 400], loss="squared", update="plain",
+              tau=0.3, reps=4)
+    o = online_sgd(W0, np.ones(3), dirs, U=U, rng=np.random.default_rng(2), **kw)
+    assert np.allclose(o[:, 1, :, 2], o[:, 0, :, 2], atol=1e-12)  # <w_j, xi>
+    assert not np.allclose(o[:, 1, :, 0], o[:, 0, :, 0], atol=1e-3)  # while the V_kappa part moves
+    c = gram_chain(initial_state(W0, dirs, U), p=3, d=40, r=6, a=np.ones(3), rng=np.random.default_rng(2), **kw)
+    assert np.allclose(c[:, 1, :, 2], c[:, 0, :, 2], rtol=0, atol=1e-15)  # xi's part in V_kappa is rounding
+    sph = online_sgd(W0, np.ones(3), dirs, U=U, rng=np.random.default_rng(2),
+                     **{**kw, "update": "spherical", "loss": "correlation"})
+    assert not np.allclose(sph[:, 1, 2, 2], sph[:, 0, 2, 2], atol=1e-3)  # normalisation breaks it
+
+
+def test_kernel_rejects_bad_input():
+    U, dirs, W0 = _setup()
+    base = dict(steps=5, eta=0.1, act=H(2), link=H(2), record_steps=[0, 5], rng=np.random.default_rng(0))
+    for bad, match in [(dict(loss="hinge"), "loss"), (dict(update="adam"), "update"), (dict(eta=-1.0), "eta"),
+                       (dict(tau=-0.1), "tau"), (dict(record_steps=[3, 2]), "record_steps"),
+                       (dict(record_steps=[0, 6]), "record_steps"), (dict(batch=0), "batch"), (dict(reps=0), "reps"),
+                       (dict(U=U[:, :3] * 2), "orthonormal"), (dict(act=[np.nan]), "act")]:
+        with pytest.raises(ValueError, match=match):
+            online_sgd(W0, np.ones(3), dirs, **{**base, **bad})
+    with pytest.raises(ValueError, match="theta"):
+        online_sgd(W0, np.ones(3), 2 * dirs, **base)
+    with pytest.raises(ValueError, match="a must"):
+        online_sgd(W0, np.ones(2), dirs, **base)
+
+
+# ----- the Gram chain ----------------------------------------------------------------------------------------------
+
+def test_initial_state_from_vectors_and_from_coordinates_agree():
+    U, dirs, W0 = _setup()
+    Sp, Sq = initial_state(W0, dirs, U)
+    V = np.vstack([W0, dirs])
+    assert np.allclose(Sp + Sq, V @ V.T, atol=1e-12)
+    par, perp = V @ U, V - (V @ U) @ U.T
+    Sp2, Sq2 = gram_state(par, perp)
+    assert np.allclose(Sp, Sp2, atol=1e-12) and np.allclose(Sq, Sq2, atol=1e-12)
+
+
+def test_w2s_chain_does_not_depend_on_the_ambient_dimension():
+    """Without leakage the W2S dynamics never leaves V_kappa: the chain's output is identical bit for bit for
+    d = 100 and d = 10^6 (the claim 'W2S is governed by r, not d' is exact)."""
+    st_ = gram_state(np.array([[0.3, math.sqrt(0.91)], [1.0, 0.0]]))
+    kw = dict(p=1, r=50, steps=500, eta=0.004, act=H(2), link=H(2), a=[1.0], record_steps=[500], reps=4)
+    a = gram_chain(st_, d=100, rng=np.random.default_rng(1), **kw)
+    b = gram_chain(st_, d=10 ** 6, rng=np.random.default_rng(1), **kw)
+    assert np.array_equal(a, b)
+
+
+def test_subspace_of_full_dimension_is_the_isotropic_chain():
+    """r = d (edge regime): inputs on the whole space are isotropic inputs; same draws, same output."""
+    st_ = gram_state(np.array([[0.3, math.sqrt(0.91)], [1.0, 0.0]]))
+    kw = dict(p=1, d=64, steps=300, eta=0.004, act=H(2), link=H(2), a=[1.0], record_steps=[300], reps=4)
+    assert np.array_equal(gram_chain(st_, r=64, rng=np.random.default_rng(1), **kw),
+                          gram_chain(st_, rng=np.random.default_rng(1), **kw))
+
+
+def test_hitting_steps_are_consistent_with_the_records():
+    st_ = gram_state(np.array([[0.3, math.sqrt(0.91)], [1.0, 0.0]]))
+    o, hits = gram_chain(st_, p=1, d=200, steps=20000, eta=0.2 / 200, act=H(2), link=H(2), a=[1.0],
+                         record_steps=np.arange(20001), rng=np.random.default_rng(0), reps=5, hit_level=0.5)
+    for rep in range(5):
+        m = np.abs(o[rep, :, 0, 0])
+        assert hits[rep] > 0 and m[hits[rep]] >= 0.5 and np.all(m[: hits[rep]] < 0.5)
+
+
+def test_chain_rejects_bad_input():
+    st_ = gram_state(np.array([[0.3, math.sqrt(0.91)], [1.0, 0.0]]))
+    base = dict(p=1, d=10, steps=5, eta=0.1, act=H(2), link=H(2), a=[1.0], record_steps=[5],
+                rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="d must"):
+        gram_chain(st_, **{**base, "d": 1})
+    with pytest.raises(ValueError, match="r must"):
+        gram_chain(st_, **{**base, "r": 11})
+    with pytest.raises(ValueError, match="positive semidefinite"):
+        gram_chain((np.array([[1.0, 2.0], [2.0, 1.0]]), np.zeros((2, 2))), **base)
+    with pytest.raises(ValueError, match="unit norm"):
+        gram_chain((4 * st_[0], st_[1]), **base)
+    with pytest.raises(ValueError, match="hit_level"):
+        gram_chain(st_, **base, hit_level=1.5)
+    with pytest.raises(ValueError, match="S_perp"):
+        gram_chain((st_[0], np.eye(2)), **base)
+
+
+# ----- theory: the overlap ODE ------------------------------------------------------------------------------------
+
+@settings(max_examples=25, deadline=None)
+@given(p=st.integers(1, 5), m=st.floats(-0.99, 0.99))
+def test_small_delta_drift_is_the_population_law(p, m):
+    """delta -> 0, g = sigma = h_p: the drift is p m^(p-1) (1 - m^2) (spec §4 P1; Stein's lemma)."""
+    lab = E.Labels(tuple(H(p)), tuple(H(p)))
+    assert E.drift(m, lab, 1e-12) / 1e-12 == pytest.approx(p * m ** (p - 1) * (1 - m * m), abs=1e-7)
+
+
+def test_expectations_match_mpmath():
+    """Tensor Gauss-Hermite (exact for polynomials) against mpmath quadrature (after integrating the independent
+    part of l out by hand), with weak-label noise and a transform: agreement to 1e-9 relative."""
+    lab = E.Labels(tuple(H(3)), tuple(H(2)), (-1.09, 0.0, 1.0), 0.3)
+    m = 0.37
+    E1, E2, Q = E.expectations(m, lab)
+    mp.mp.dps = 15
+    s = mp.sqrt(1 - m * m)
+    g = lambda z: (z ** 3 - 3 * z) / mp.sqrt(6)  # noqa: E731
+    t2, c = mp.mpf("0.09"), mp.mpf("1.09")  # tau^2 and E y_w^2
+    F1 = lambda z: g(z) ** 2 + t2 - c  # noqa: E731  E_zeta[(g + tau zeta)^2] - c
+    F2 = lambda z: g(z) ** 4 + 6 * g(z) ** 2 * t2 + 3 * t2 ** 2 - 2 * c * (g(z) ** 2 + t2) + c * c  # noqa: E731
+    # sigma' = sqrt(2) l with l = m z + s z2, z2 independent: integrate z2 out by hand, then 1-D mpmath quadrature
+    def e1d(f):
+        return mp.quad(lambda z: f(z) * mp.exp(-z * z / 2), [-mp.inf, 0, mp.inf]) / mp.sqrt(2 * mp.pi)
+
+    r2 = mp.sqrt(2)
+    assert float(e1d(lambda z: r2 * F1(z) * (m * m * z * z + s * s))) == pytest.approx(E1, rel=1e-9)
+    assert float(e1d(lambda z: r2 * m * F1(z) * z * z)) == pytest.approx(E2, rel=1e-9)
+    assert float(e1d(lambda z: 2 * F2(z) * (m * m * z * z + s * s))) == pytest.approx(Q, rel=1e-9)
+
+
+def test_ode_rhs_matches_the_monte_carlo_average_of_one_step():
+    """E[m' - m] * D_eff / delta-scaling from 10^6 single steps of the exact chain at D_eff = 10^5 against the
+    drift F(m): within 5 Monte-Carlo standard errors (the O(1/D) bias is 1e-5 relative, negligible)."""
+    lab = E.Labels(tuple(H(2)), tuple(H(2)), (0.0, 1.0), 0.3)
+    D, delta, m = 10 ** 5, 0.5, 0.4
+    st_ = gram_state(np.array([[m, math.sqrt(1 - m * m)], [1.0, 0.0]]))
+    o = gram_chain(st_, p=1, d=D, steps=1, eta=delta / D, act=H(2), link=H(2), tau=0.3, a=[1.0], record_steps=[1],
+                   rng=np.random.default_rng(7), reps=1_000_000)[:, 0, 0, 0]
+    dm = (o - m) * D
+    assert abs(dm.mean() - E.drift(m, lab, delta)) < 5 * dm.std() / 1000
+
+
+def test_planar_closed_form_and_retention():
+    lab = E.Labels(tuple(H(2)), tuple(H(2)))
+    t = np.linspace(0, 1.5, 7)  # m <= 0.985: R = cos(arccos rho - arccos m) is ill-conditioned as m -> 1
+    tiny = 1e-8
+    m = E.alignment_trajectory(t / tiny, 0.3, lab, tiny)
+    assert np.allclose(m, E.planar_alignment(t, 0.3), atol=1e-6)
+    m, R = E.retention_trajectory(t / tiny, 0.3, lab, tiny)
+    assert np.allclose(R, E.planar_retention(m, 0.3), atol=1e-6)
+    # late time: R(inf) = rho (delta -> 0) and rho m* at finite delta
+    m, R = E.retention_trajectory([0, 200.0], 0.3, lab, 0.2)
+    assert R[-1] == pytest.approx(0.3 * E.fixed_point(lab, 0.2), rel=1e-6)
+
+
+def test_edge_regimes_rho_zero_and_one():
+    lab = E.Labels(tuple(H(2)), tuple(H(2)))
+    t = np.linspace(0, 4, 5)
+    # rho = 0: the saddle; m stays 0 and R only decays through the noise term, R = exp(-delta^2 Q0 t / 2)
+    m, R = E.retention_trajectory(t, 0.0, lab, 0.3)
+    _, _, Q0 = E.expectations(0.0, lab)
+    assert np.allclose(m, 0, atol=1e-12) and np.allclose(R, np.exp(-0.09 * Q0 * t / 2), rtol=1e-7)
+    # rho = 1: the neuron is theta; R = m, both relaxing to the noise floor m*
+    m, R = E.retention_trajectory([0, 100.0], 1.0, lab, 0.3)
+    assert np.allclose(m, R) and m[-1] == pytest.approx(E.fixed_point(lab, 0.3), rel=1e-6)
+    # zero learning rate: nothing moves
+    assert np.allclose(E.alignment_trajectory(t, 0.4, lab, 0.0), 0.4)
+    # T = identity by default
+    assert E.drift(0.3, E.Labels(tuple(H(2)), tuple(H(2)), (0.0, 1.0)), 0.2) == E.drift(0.3, lab, 0.2)
+
+
+def test_hitting_constant_matches_a_direct_ode_integration():
+    """K_0 (the deterministic part of K*) against solving the ODE from m = eps: t(eps -> 1/2) - log(1/eps)/lambda."""
+    lab = E.Labels(tuple(H(2)), tuple(H(2)))
+    delta = 0.3
+    lam, Q1 = E.escape_rate(lab, delta)
+    assert lam == pytest.approx(2 * delta - delta ** 2, rel=1e-8)  # F'(0) = 2 delta - delta^2 E[u^2]/2, E u^2 = 2
+    assert Q1 == pytest.approx(10.0, rel=1e-10)  # E[h_2(z)^2 2 l^2 z^2] = 2 E[h_2^2 z^2] = 10
+    K = E.hitting_time_constant(lab, delta)
+    s2 = 1 + delta ** 2 * Q1 / (2 * lam)
+    K0 = K + (0.5 * math.log(s2) + E.EULER_LOG_ABS_NORMAL) / lam
+    eps = 1e-6
+    ts = np.linspace(0, 60, 600001)
+    m = E.alignment_trajectory(ts, eps, lab, delta)
+    t_hit = np.interp(0.5, m, ts)
+    assert t_hit - math.log(1 / eps) / lam == pytest.approx(K0, abs=1e-3)
+
+
+def test_theory_rejects_bad_input():
+    lab = E.Labels(tuple(H(2)), tuple(H(2)))
+    with pytest.raises(ValueError, match="m0"):
+        E.alignment_trajectory([1.0], 1.5, lab, 0.1)
+    with pytest.raises(ValueError, match="delta"):
+        E.alignment_trajectory([1.0], 0.5, lab, -0.1)
+    with pytest.raises(ValueError, match="t must"):
+        E.alignment_trajectory([2.0, 1.0], 0.5, lab, 0.1)
+    with pytest.raises(ValueError, match="link"):
+        E.Labels((), tuple(H(2)))
+    with pytest.raises(ValueError, match="tau"):
+        E.Labels(tuple(H(2)), tuple(H(2)), tau=-1.0)
+    with pytest.raises(ValueError, match="not linearly unstable"):
+        E.hitting_time_constant(E.Labels(tuple(H(3)), tuple(H(3))), 0.1)
+    with pytest.raises(ValueError, match="k"):
+        E.hermite_link(-1)

@@ -1,0 +1,75 @@
+"""Certify the elicitation claims (Awano & Suzuki 2026; PROPOSED model of awano_suzuki_elicitation.md) and the
+agreement in law of the full online-SGD kernel with its exact Gram chain.
+
+Every claim is certified, passes the power check and rejects its declared falsifier (the generated tests of
+:mod:`w2s.validation.family_checks`); the tests below run deliberately wrong predictions end to end.
+"""
+
+import dataclasses
+
+import numpy as np
+
+from w2s.theory import elicitation as E
+from w2s.validation.elicitation_claims import labels
+from w2s.validation.family_checks import family_tests
+from w2s.validation.registry import builtin_registry
+from w2s.validation.runner import run_claims
+
+FAMILY = "elicitation"
+_CHECKS = family_tests(FAMILY)
+globals().update(_CHECKS)  # certified, power check, falsifier rejected, for every claim
+IDS = _CHECKS["IDS"]
+
+
+def test_family_has_the_required_claims():
+    ids = set(IDS)
+    assert sum(i.startswith("elicit.alignment.w2s.") for i in ids) >= 2
+    assert sum(i.startswith("elicit.alignment.sft.") for i in ids) >= 1
+    assert {"elicit.retention.sft", "elicit.steps-to-alignment.p2"} <= ids
+    assert sum(i.startswith("elicit.engine.agrees-in-law.") for i in ids) >= 2
+
+
+def _verdict(claim, run):
+    return run_claims([claim], tier=run.tier, seed=run.seed, n_tests=run.n_tests).results[0].verdict
+
+
+def test_ode_without_the_noise_term_is_rejected(run):
+    """The population drift alone (no -(delta^2/2) m E[u^2] term from the normalisation: a plausible slip) must be
+    REJECTED for the W2S trajectory, and so must the planar retention law cos(arccos rho - arccos m) at finite
+    delta."""
+    claim = builtin_registry()["elicit.alignment.w2s.p2"]
+
+    def population_only(p):
+        return _noiseless(p["times"], p["m0"], labels(p), p["delta"])
+
+    slip = dataclasses.replace(claim, id=claim.id + ".no-noise-term", predict=population_only)
+    assert _verdict(slip, run) == "REJECTED"
+    ret = builtin_registry()["elicit.retention.sft"]
+
+    def planar(p):
+        out = []
+        for rho in p["rhos"]:
+            m, _R = E.retention_trajectory(p["times"], rho, labels(p), p["delta"])
+            out += list(m) + list(E.planar_retention(m, rho))
+        return out
+
+    assert _verdict(dataclasses.replace(ret, id=ret.id + ".planar", predict=planar), run) == "REJECTED"
+
+
+def _noiseless(times, m0, lab, delta):
+    """m(t) under the population drift only: time-rescaled noiseless ODE."""
+    tiny = 1e-6
+    return E.alignment_trajectory(np.asarray(times) * delta / tiny, m0, lab, tiny)
+
+
+def test_wrong_hitting_constant_is_rejected(run):
+    """K* without the noise-driven amplitude (s^2 = 1 instead of 1 + delta^2 Q1/(2 lambda)) must be REJECTED."""
+    claim = builtin_registry()["elicit.steps-to-alignment.p2"]
+
+    def no_amplitude(p):
+        lab = labels(p)
+        lam, Q1 = E.escape_rate(lab, p["delta"])
+        return E.hitting_time_constant(lab, p["delta"], p["level"]) + 0.5 * np.log(1 + p["delta"] ** 2 * Q1 /
+                                                                                    (2 * lam)) / lam
+
+    assert _verdict(dataclasses.replace(claim, id=claim.id + ".no-amplitude", predict=no_amplitude), run) == "REJECTED"
