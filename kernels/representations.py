@@ -216,10 +216,12 @@ def _weak_list(A_w, beta_w, p):
 
 def simulate_w2s(A_w, A_s, a, *, sigma2: float, gamma_w: float, gamma_s: float, beta_w, beta_s: float,
                  n_tilde: int, n_hat: int, D: int, rng: np.random.Generator,
-                 method: str = "tridiagonal") -> W2SDraw:
+                 method: str = "tridiagonal", data_rng: np.random.Generator | None = None) -> W2SDraw:
     """One replicate of the spec §4 model (module docstring). ``A_w``: one ``r_w x p`` matrix or a list of them
     (weak models sharing the draws; ``beta_w`` a scalar or one value per weak model); ``A_s``: ``r_s x p``;
-    ``a``: label direction in ``R^p``."""
+    ``a``: label direction in ``R^p``. The latents and label noise are drawn from ``data_rng`` when given (else
+    from ``rng``): two methods given equally seeded ``data_rng`` see the same data (common random numbers; in
+    the tridiagonal frame the same numbers stand for the rotated data, which has the same law)."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     a = np.asarray(a, float)
@@ -240,8 +242,9 @@ def simulate_w2s(A_w, A_s, a, *, sigma2: float, gamma_w: float, gamma_s: float, 
     k = len(weak)
 
     # weak models on D~ (and the weak non-principal features on D^ where they are drawn)
-    Zt = rng.standard_normal((nt, p))
-    yt = Zt @ a + sd * rng.standard_normal(nt)
+    drng = rng if data_rng is None else data_rng
+    Zt = drng.standard_normal((nt, p))
+    yt = Zt @ a + sd * drng.standard_normal(nt)
     if method == "tridiagonal":
         Gw = _Gram(*wishart_tridiagonal(nt, D, s2w, rng))
     elif method == "gram":
@@ -261,8 +264,8 @@ def simulate_w2s(A_w, A_s, a, *, sigma2: float, gamma_w: float, gamma_s: float, 
     err_w = np.sum((b_w - a[:, None]) ** 2, axis=0) + sigma2 + s2w * np.diag(Q)
 
     # the W2S split: weak labels f_w(D^) and true labels
-    Zh = rng.standard_normal((nh, p))
-    yh = Zh @ a + sd * rng.standard_normal(nh)
+    Zh = drng.standard_normal((nh, p))
+    yh = Zh @ a + sd * drng.standard_normal(nh)
     if method == "tridiagonal":
         # cross term U^ v_j: jointly Gaussian, covariance s_w^2 alpha_j^T G~ alpha_k (route (i))
         C = s2w * Q

@@ -1,1 +1,291 @@
-"""Registered claims: Representations and W2S, Xue et al. (placeholder: no claim registered yet)."""
+r"""Registered claims: representations shape W2S generalisation (Xue, Li & Mirzasoleiman, ICML 2025, arXiv 2502.00620).
+
+Every prediction is **derived under the setup of the spec xue_representations.md** (the form of (★) is
+RECONSTRUCTED there, the synthetic model PROPOSED in its §4); none is quoted as the paper's theorem. Formulas and
+their population limits: :mod:`w2s.theory.representations`; simulator: :mod:`w2s.kernels.representations`.
+
+Model (spec §4 with ``Q = I``: the latent is rotation invariant, so the orthogonal frame is the canonical one):
+``p = 12``, ``a = (1, ..., 1)/sqrt(12)``, ``sigma2 = 0.09``; strong principal part ``A_s = diag(linspace(2, 0.6, 9))``
+on ``e_1..e_9``; weak principal part ``A_w = diag(2, 1.5, 1, 0.8)`` on ``e_1..e_4`` (the *nested* weak model of the
+spec); ``gamma~_w = gamma^_s = 0.05``, ``beta_w = beta_s = 1e-3``. A second, *misaligned* weak model replaces
+``e_k`` by ``cos(pi/6) e_k - sin(pi/6) e_{9+k}`` (``k = 1, 2, 3``): part of its error lies outside the strong span
+and is corrected.
+
+Joint ladder: the framework's axis ``d`` is the split size ``n = n~ = n^``, with ``D = n^2`` non-principal
+dimensions, so that ``n -> inf`` and ``D/n = n -> inf`` together (the non-isotropy ``delta ~ 2 sqrt(n/D) = 2/sqrt(n)``).
+Test errors are exact expectations over fresh points (no test set; kernels module docstring).
+
+Certified:
+
+* ``repr.w2s-errors.population-limit.*``: the simulated ``PredGap``, ``Err_w``, ``Err_sc``, ``Err_w2s`` converge to
+  the population limits ``||R_s(I - R_w)a||^2``, ``||(I - R_w)a||^2 + sigma2``, ... (nested and misaligned weak
+  model);
+* ``repr.prediction-gap.simulation-minus-formula``: per replicate, simulation minus the finite-sample formula on
+  the same W2S split ((★) and the three error identities of spec §2.3) tends to 0;
+* ``repr.error-split.population-limit``: inherited (= (★)), corrected and cross parts of the weak error;
+* ``repr.w2s-beats-weak.misaligned``: ``Err_w - Err_w2s > 0`` (sign resolved) and the PGR;
+* ``repr.gram-simulator.exact-in-law``: the tridiagonal simulator against the Bartlett-Gram and the explicit-feature
+  simulators (exact at every size).
+
+Shown, not certified (figures): predicted against measured PredGap across n; the label-free metric
+``||P_s(I - P_w)||_op`` and its Frobenius variant against ``Err_w2s`` and the Spearman rank correlations over a family
+of ten weak models. The operator norm's population limit has nearly degenerate top singular values in this
+family (e.g. 0.971 vs 0.961 for the nested model), so its finite-``n`` bias is not ``O(1/n)``: no certificate is
+claimed for it. The exact identity ``inherited + corrected + cross = ||e_w||^2/n`` has zero variance and is a unit
+test, not a statistical claim.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from w2s.kernels.representations import simulate_w2s
+from w2s.theory import representations as T
+
+from .registry import REGISTRY, Claim, Ladder, SharedSimulation
+
+SOURCE = "Xue, Li & Mirzasoleiman 2025, arXiv 2502.00620 (ICML 2025); spec xue_representations.md"
+PROV = "DERIVED under the setup of the spec xue_representations.md (§2 form RECONSTRUCTED, §4 model PROPOSED)"
+FAMILY = "representations"
+P_LAT = 12
+WEAK_SCALES = (2.0, 1.5, 1.0, 0.8)
+
+
+def label_direction(p: int = P_LAT) -> np.ndarray:
+    return np.ones(p) / np.sqrt(p)
+
+
+def strong_matrix(p: int = P_LAT) -> np.ndarray:
+    A = np.zeros((9, p))
+    A[:, :9] = np.diag(np.linspace(2.0, 0.6, 9))
+    return A
+
+
+def weak_matrix(dirs, scales, p: int = P_LAT, theta: float = 0.0, sign: float = -1.0) -> np.ndarray:
+    """Rows ``scale_k (cos(theta) e_{dir_k} + sign sin(theta) e_{9 + k})`` for the first ``min(3, r)`` rows when
+    ``theta != 0`` (leaning out of the strong span), ``scale_k e_{dir_k}`` otherwise (0-based ``dir_k``)."""
+    A = np.zeros((len(dirs), p))
+    for k, (j, s) in enumerate(zip(dirs, scales)):
+        if theta and k < 3:
+            A[k, j] = s * np.cos(theta)
+            A[k, 9 + k] = sign * s * np.sin(theta)
+        else:
+            A[k, j] = s
+    return A
+
+
+NESTED = dict(dirs=(0, 1, 2, 3), scales=WEAK_SCALES, theta=0.0, beta_w=1e-3)
+MISALIGNED = dict(dirs=(0, 1, 2, 3), scales=WEAK_SCALES, theta=np.pi / 6, beta_w=1e-3)
+
+#: Weak models of the ranking figure: rank, directions, lean out of the strong span, ridge.
+WEAK_FAMILY = (
+    ("nested r=4", NESTED),
+    ("nested r=2", dict(dirs=(0, 1), scales=(2.0, 1.5), theta=0.0, beta_w=1e-3)),
+    ("nested r=6", dict(dirs=tuple(range(6)), scales=tuple(np.linspace(2, 0.8, 6)), theta=0.0, beta_w=1e-3)),
+    ("nested r=8", dict(dirs=tuple(range(8)), scales=tuple(np.linspace(2, 0.8, 8)), theta=0.0, beta_w=1e-3)),
+    ("e5..e8", dict(dirs=(4, 5, 6, 7), scales=WEAK_SCALES, theta=0.0, beta_w=1e-3)),
+    ("lean pi/6", MISALIGNED),
+    ("lean pi/3", dict(MISALIGNED, theta=np.pi / 3)),
+    ("nested r=4, beta 0.3", dict(NESTED, beta_w=0.3)),
+    ("nested r=4, beta 1", dict(NESTED, beta_w=1.0)),
+    ("lean pi/6, beta 0.3", dict(MISALIGNED, beta_w=0.3)),
+)
+
+
+def weak_of(spec) -> np.ndarray:
+    return weak_matrix(spec["dirs"], spec["scales"], theta=spec["theta"])
+
+
+_BASE = dict(p=P_LAT, sigma2=0.09, gamma_w=0.05, gamma_s=0.05, beta_s=1e-3, D_over_n2=1.0)
+
+
+def reg_w(p, beta_w):
+    return beta_w + p["gamma_w"]  # gamma~_w = D s_w^2 / n~ = gamma_w by construction of s_w^2
+
+
+def reg_s(p):
+    return p["beta_s"] + p["gamma_s"]
+
+
+def population(p, spec) -> T.W2SFormulas:
+    return T.population_limits(weak_of(spec), strong_matrix(p["p"]), label_direction(p["p"]), p["sigma2"],
+                               reg_w(p, spec["beta_w"]), reg_s(p))
+
+
+def simulate_family(p, n, rng, reps, weak_specs, method="tridiagonal", D=None, data_rng=None, formulas=True):
+    """``reps`` replicates of the spec §4 model with the weak models ``weak_specs`` sharing every draw; per replicate
+    the simulated quantities and the finite-sample formulas on the same W2S split. Returns a dict of
+    ``(reps, k)`` arrays (``err_sc``, ``f_err_sc``: ``(reps,)``)."""
+    k = len(weak_specs)
+    Aws = [weak_of(s) for s in weak_specs]
+    As, a = strong_matrix(p["p"]), label_direction(p["p"])
+    D = int(round(p["D_over_n2"] * n * n)) if D is None else D
+    keys = ("pred_gap", "err_w", "err_w2s", "f_pred_gap", "f_err_w", "f_err_sc", "f_err_w2s", "f_corrected",
+            "f_cross", "metric_op", "metric_frob")
+    out = {key: np.empty((reps, k)) for key in keys}
+    out["err_sc"] = np.empty(reps)
+    for r in range(reps):
+        draw = simulate_w2s(Aws, As, a, sigma2=p["sigma2"], gamma_w=p["gamma_w"], gamma_s=p["gamma_s"],
+                            beta_w=[s["beta_w"] for s in weak_specs], beta_s=p["beta_s"], n_tilde=n, n_hat=n, D=D,
+                            rng=rng, method=method, data_rng=data_rng)
+        out["pred_gap"][r], out["err_w"][r], out["err_w2s"][r] = draw.pred_gap, draw.err_w, draw.err_w2s
+        out["err_sc"][r] = draw.err_sc
+        if not formulas:
+            continue
+        Hs = draw.Z_hat @ As.T
+        for j, (A, s) in enumerate(zip(Aws, weak_specs)):
+            f = T.w2s_formulas(draw.Z_hat @ A.T, Hs, draw.y_hat, reg_w(p, s["beta_w"]), reg_s(p))
+            for key in keys[3:]:
+                out[key][r, j] = getattr(f, key[2:] if key.startswith("f_") else key)
+    return out
+
+
+def _shared_fn(p, n, rng, reps):
+    return simulate_family(p, n, rng, reps, (NESTED, MISALIGNED))
+
+
+SHARED = SharedSimulation("representations.nested+misaligned", _shared_fn, _BASE)
+
+SETUP = ("ladder axis d = split size n = n~ = n^ (weak training split and W2S split), D = n^2 non-principal "
+         "dimensions (D/n = n grows with n); p = 12, a = 1/sqrt(12), sigma2 = 0.09, A_s = diag(linspace(2, 0.6, 9)) "
+         "on e_1..e_9, A_w = diag(2, 1.5, 1, 0.8) on e_1..e_4 (nested) or leaning out of the strong span by pi/6 "
+         "(misaligned), gamma = 0.05, beta_w = beta_s = 1e-3; exact test expectations; tridiagonal Gram simulator")
+LADDERS = {"fast": Ladder(d=(200, 400, 800, 1600, 3200), reps=(1000, 1000, 1000, 1000, 1000)),
+           "full": Ladder(d=(200, 400, 800, 1600, 3200, 6400), reps=(2000, 2000, 2000, 2000, 2000, 1000))}
+FS_REASON = ("two O(1/n) sources on this joint ladder: finite-n ridge on a fixed-rank principal part (smooth "
+             "functionals of a sample covariance of fixed dimension: mean corrections O(r/n)), and the non-principal "
+             "part, whose Gram is gamma n I + O(gamma n sqrt(n/D)) with mean exactly gamma n I, so that its mean effect "
+             "is second order, O(n/D) = O(1/n) for D = n^2, like its test-time contribution s^2 c^T G c; the "
+             "chi-square test of the fit checks the exponent")
+
+
+def _pop_vec(p, spec):
+    P = population(p, spec)
+    return [P.pred_gap, P.err_w, P.err_sc, P.err_w2s]
+
+
+_COMP4 = ("PredGap", "Err_w", "Err_sc", "Err_w2s")
+for _j, (_name, _spec) in enumerate((("nested", NESTED), ("misaligned", MISALIGNED))):
+    REGISTRY.add(Claim(
+        id=f"repr.w2s-errors.population-limit.{_name}",
+        title=f"W2S prediction gap and test errors converge to their population limits ({_name} weak model)",
+        statement=("As n = n~ = n^ -> inf with D/n -> inf: E_x[(f_w2s - f_sc)^2] -> ||R_s (I - R_w) a||^2, "
+                   "Err_w -> ||(I - R_w) a||^2 + sigma2, Err_sc -> ||(I - R_s) a||^2 + sigma2, Err_w2s -> "
+                   "||(I - R_s R_w) a||^2 + sigma2, with R = A^T (A A^T + (beta + gamma) I)^{-1} A the population "
+                   "ridge operator of a principal representation A z."),
+        source=SOURCE + " §2.2-2.3, §4", provenance=PROV, params=dict(_BASE, weak=_name),
+        predict=lambda p, _s=_spec: _pop_vec(p, _s),
+        simulate=SHARED.observe(lambda o, _j=_j: np.column_stack(
+            [o["pred_gap"][:, _j], o["err_w"][:, _j], o["err_sc"], o["err_w2s"][:, _j]])),
+        ladders=LADDERS, components=_COMP4, finite_size=1.0, finite_size_reason=FS_REASON, family=FAMILY,
+        setup=SETUP))
+
+
+def _zero4(p):
+    return [0.0, 0.0, 0.0, 0.0]
+
+
+REGISTRY.add(Claim(
+    id="repr.prediction-gap.simulation-minus-formula",
+    title="(★): the prediction gap equals ||P_s (I - P_w) y^||^2/n^ on the same split (and the three error identities)",
+    statement=("Per replicate, the simulated E_x[(f_w2s - f_sc)^2] minus ||P_s (I - P_w) y^||^2/n^, and Err_w, Err_sc, "
+               "Err_w2s minus ||(I - P_w) y^||^2/n^, ||(I - P_s) y^||^2/n^, ||y^ - P_s P_w y^||^2/n^ (smoothers "
+               "P = K_P (K_P + (beta + gamma) I)^{-1}, K_P = H^ H^^T/n^ on the W2S split), tend to 0 as n^ = n~ -> inf "
+               "with D/n^ -> inf (nested weak model; resolution relative to the population values)."),
+    source=SOURCE + " §2.2 (★), §2.3", provenance=PROV, params=dict(_BASE, weak="nested"), predict=_zero4,
+    simulate=SHARED.observe(lambda o: np.column_stack(
+        [o["pred_gap"][:, 0] - o["f_pred_gap"][:, 0], o["err_w"][:, 0] - o["f_err_w"][:, 0],
+         o["err_sc"] - o["f_err_sc"][:, 0], o["err_w2s"][:, 0] - o["f_err_w2s"][:, 0]])),
+    ladders=LADDERS, components=tuple(f"{c}(sim)-formula" for c in _COMP4),
+    scale=tuple(_pop_vec(_BASE, NESTED)), finite_size=1.0,
+    finite_size_reason=("both sides converge to the population limit with O(1/n) mean corrections (an in-sample "
+                        "residual is optimistic, a test error pessimistic, each by O(r/n)); " + FS_REASON),
+    falsifier=0.05, family=FAMILY, setup=SETUP))
+
+
+def _split_predict(p):
+    P = population(p, NESTED)
+    return [P.pred_gap, P.corrected, P.cross]
+
+
+REGISTRY.add(Claim(
+    id="repr.error-split.population-limit",
+    title="The weak error on the W2S split splits into an inherited part (★) and a corrected part",
+    statement=("e_w = (I - P_w) y^ = P_s e_w (inherited, = (★)) + (I - P_s) e_w (corrected: never reproduced by the "
+               "W2S model at test time). As n^ -> inf: ||P_s e_w||^2/n^ -> ||R_s (I - R_w) a||^2, ||(I - P_s) e_w||^2/n^ "
+               "-> ||(I - R_s)(I - R_w) a||^2 + sigma2 (all label noise is corrected), and the cross term 2 <P_s e_w, "
+               "(I - P_s) e_w>/n^ -> 2 a^T (I - R_w) R_s (I - R_s) (I - R_w) a (nested weak model)."),
+    source=SOURCE + " §2.3 (error correction, derived reading of the abstract)", provenance=PROV,
+    params=dict(_BASE, weak="nested"), predict=_split_predict,
+    simulate=SHARED.observe(lambda o: np.column_stack(
+        [o["f_pred_gap"][:, 0], o["f_corrected"][:, 0], o["f_cross"][:, 0]])),
+    ladders=LADDERS, components=("inherited", "corrected", "cross"), finite_size=1.0,
+    finite_size_reason="smooth functionals of the W2S split's fixed-dimension sample covariance: O(1/n) mean "
+    "corrections (no D dependence: the regularisers beta + gamma are exact by construction)",
+    family=FAMILY, setup=SETUP))
+
+
+def _pgr_predict(p):
+    P = population(p, MISALIGNED)
+    return [P.err_w - P.err_w2s, P.pgr]
+
+
+REGISTRY.add(Claim(
+    id="repr.w2s-beats-weak.misaligned",
+    title="A weak model whose errors lie outside the strong span is beaten by its W2S student (PGR > 0)",
+    statement=("Misaligned weak model (three of its directions lean out of the strong span by pi/6): Err_w - Err_w2s "
+               "-> ||(I - R_w) a||^2 - ||(I - R_s R_w) a||^2 > 0 (sign resolved) and PGR = (Err_w - Err_w2s)/(Err_w - "
+               "Err_sc) -> its population value (per replicate ratio)."),
+    source=SOURCE + " §2.3 (criterion, PGR)", provenance=PROV, params=dict(_BASE, weak="misaligned"),
+    predict=_pgr_predict,
+    simulate=SHARED.observe(lambda o: np.column_stack(
+        [o["err_w"][:, 1] - o["err_w2s"][:, 1],
+         (o["err_w"][:, 1] - o["err_w2s"][:, 1]) / (o["err_w"][:, 1] - o["err_sc"])])),
+    ladders=LADDERS, components=("Err_w-Err_w2s", "PGR"), sign=(True, False), finite_size=1.0,
+    finite_size_reason=FS_REASON + "; the PGR is a smooth ratio of such means (denominator bounded away from 0)",
+    falsifier=0.2, family=FAMILY, setup=SETUP))
+
+
+# ----- the tridiagonal simulator against the Bartlett-Gram and explicit-feature simulators --------------------------
+
+def _law_simulate(p, n, rng, reps):
+    """Per replicate, the three simulators see the same latents and label noise (common random numbers: each
+    marginal law is exact, so the mean difference stays 0 while its variance drops) and independent non-principal
+    parts."""
+    out = np.empty((reps, 4))
+    for r in range(reps):
+        seed = int(rng.integers(2**63))
+        t, g, e = (simulate_family(p, n, rng, 1, (NESTED,), method=m, formulas=False,
+                                   data_rng=np.random.default_rng(seed)) for m in ("tridiagonal", "gram", "explicit"))
+        out[r] = [t["pred_gap"][0, 0] - g["pred_gap"][0, 0], t["err_w2s"][0, 0] - g["err_w2s"][0, 0],
+                  t["pred_gap"][0, 0] - e["pred_gap"][0, 0], t["err_w2s"][0, 0] - e["err_w2s"][0, 0]]
+    return out
+
+
+_POP_N = population(_BASE, NESTED)
+REGISTRY.add(Claim(
+    id="repr.gram-simulator.exact-in-law",
+    title="The tridiagonal (O(n)) simulator has the law of the Bartlett-Gram and explicit-feature simulators",
+    statement=("At every n and D: E[PredGap] and E[Err_w2s] of the tridiagonal simulator (conditional Gaussian cross "
+               "term, Dumitriu-Edelman frame) equal those of the Bartlett-decomposition Gram simulator over D~ ∪ D^ and "
+               "of explicit D-dimensional features (independent draws; difference predicted 0; resolution relative "
+               "to the population values)."),
+    source=SOURCE + " §4 (simulation in kernel form)", provenance="DERIVED (identities in law; kernels module "
+    "docstring) in the model of spec xue_representations.md §4", params=dict(_BASE, weak="nested"),
+    predict=lambda p: [0.0] * 4, simulate=_law_simulate,
+    ladders={"fast": Ladder(d=(24, 48), reps=(1000, 1000)), "full": Ladder(d=(24, 48, 96), reps=(2000, 2000, 1000))},
+    components=("PredGap(tri-gram)", "Err_w2s(tri-gram)", "PredGap(tri-explicit)", "Err_w2s(tri-explicit)"),
+    scale=(_POP_N.pred_gap, _POP_N.err_w2s) * 2, finite_size=0.0,
+    finite_size_reason="identities in law: the difference of means is 0 at every size", falsifier=0.05,
+    family=FAMILY, setup=("ladder axis = n = n~ = n^ (small: the reference simulators cost O(n^3) and O(n^2 D)), "
+                          "D = n^2; nested weak model, otherwise as the other repr claims")))
+
+
+def _register_figures():
+    from . import representation_figures as F
+
+    for maker in (F.predgap_scatter, F.metric_vs_error):
+        REGISTRY.add_figure(FAMILY, maker)
+
+
+_register_figures()
