@@ -160,15 +160,14 @@ class W2SFormulas:
 
 
 def _metrics(Us, fs, Uw, fw) -> tuple[float, float]:
-    """``||P_s (I - P_w)||_op`` and ``||.||_F^2``: with ``C = U_s^T U_w``, the ``r_s x r_s`` Gram
-    ``D_s (I - C (2 D_w - D_w^2) C^T) D_s`` of ``P_s (I - P_w)`` (row space) has the same non-zero spectrum."""
+    """``||P_s (I - P_w)||_op`` and ``||.||_F^2``: ``P_s (I - P_w) = U_s M`` with the ``r_s x n`` matrix
+    ``M = D_s (U_s^T - (U_s^T U_w) D_w U_w^T)`` and orthonormal ``U_s``, so both norms are ``M``'s (an SVD of a thin
+    matrix, ``O(n r_s^2)``; accurate to rounding even when the norm is near 0)."""
     if fs.size == 0:
         return 0.0, 0.0
-    C = Us.T @ Uw
-    G = np.eye(fs.size) - (C * (2 * fw - fw * fw)) @ C.T
-    G = fs[:, None] * G * fs[None, :]
-    ev = np.linalg.eigvalsh((G + G.T) / 2)
-    return float(np.sqrt(max(ev[-1], 0.0))), float(max(np.trace(G), 0.0))
+    M = fs[:, None] * (Us.T - ((Us.T @ Uw) * fw) @ Uw.T)
+    sv = np.linalg.svd(np.linalg.qr(M.T, mode="r"), compute_uv=False)  # M^T = Q R: same singular values as R
+    return float(sv[0]), float(np.sum(M * M))
 
 
 def w2s_formulas(H_w, H_s, y, reg_w: float, reg_s: float) -> W2SFormulas:
