@@ -27,7 +27,8 @@ SHORT = {"fast": Ladder(d=(200, 400, 800), reps=(300, 300, 300))}
 def test_family_has_the_required_claims():
     assert {"repr.w2s-errors.population-limit.nested", "repr.w2s-errors.population-limit.misaligned",
             "repr.prediction-gap.simulation-minus-formula", "repr.error-split.population-limit",
-            "repr.w2s-beats-weak.misaligned", "repr.gram-simulator.exact-in-law"} <= set(IDS)
+            "repr.w2s-beats-weak.misaligned", "repr.gram-simulator.exact-in-law",
+            "repr.label-free-metric.frobenius.population-limit"} <= set(IDS)
     assert all(i.startswith("repr.") for i in IDS)
 
 
