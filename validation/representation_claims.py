@@ -35,8 +35,9 @@ of ten weak models. The rank correlations themselves are not certified: per repl
 against the simulated gap) with a variance that vanishes faster than any power, so the ladder model
 ``E = Q + a n^-alpha`` with Gaussian rung means does not apply. The operator norm's population limit has nearly
 degenerate top singular values in this family (e.g. 0.971 vs 0.961 for the nested model), so its finite-``n`` bias
-is not ``O(1/n)``: no certificate is claimed for it. The exact identity ``inherited + corrected + cross = ||e_w||^2/n`` has zero variance and is a unit
-test, not a statistical claim.
+is not ``O(1/n)``: no certificate is claimed for it. The exact identity ``inherited + corrected + cross =
+||e_w||^2/n`` has zero variance and is a unit test, not a statistical claim. Not simulated: the W2S model's in-sample
+fit to the weak labels (spec §2.3, "regardless of overfitting").
 """
 
 from __future__ import annotations
@@ -158,7 +159,8 @@ LADDERS = {"fast": Ladder(d=(200, 400, 800, 1600, 3200), reps=(1000, 1000, 1000,
            "full": Ladder(d=(200, 400, 800, 1600, 3200, 6400), reps=(2000, 2000, 2000, 2000, 2000, 1000))}
 FS_REASON = ("two O(1/n) sources on this joint ladder: finite-n ridge on a fixed-rank principal part (smooth "
              "functionals of a sample covariance of fixed dimension: mean corrections O(r/n)), and the non-principal "
-             "part, whose Gram is gamma n I + O(gamma n sqrt(n/D)) with mean exactly gamma n I, so that its mean effect "
+             "part, whose Gram is gamma n I + O(gamma n sqrt(n/D)) with mean exactly gamma n I, so that its mean "
+             "effect "
              "is second order, O(n/D) = O(1/n) for D = n^2, like its test-time contribution s^2 c^T G c; the "
              "chi-square test of the fit checks the exponent")
 
@@ -191,7 +193,8 @@ def _zero4(p):
 
 REGISTRY.add(Claim(
     id="repr.prediction-gap.simulation-minus-formula",
-    title="(★): the prediction gap equals ||P_s (I - P_w) y^||^2/n^ on the same split (and the three error identities)",
+    title=("(★): the prediction gap equals ||P_s (I - P_w) y^||^2/n^ on the same split (and the three error "
+           "identities)"),
     statement=("Per replicate, the simulated E_x[(f_w2s - f_sc)^2] minus ||P_s (I - P_w) y^||^2/n^, and Err_w, Err_sc, "
                "Err_w2s minus ||(I - P_w) y^||^2/n^, ||(I - P_s) y^||^2/n^, ||y^ - P_s P_w y^||^2/n^ (smoothers "
                "P = K_P (K_P + (beta + gamma) I)^{-1}, K_P = H^ H^^T/n^ on the W2S split), tend to 0 as n^ = n~ -> inf "
@@ -216,7 +219,8 @@ REGISTRY.add(Claim(
     id="repr.error-split.population-limit",
     title="The weak error on the W2S split splits into an inherited part (★) and a corrected part",
     statement=("e_w = (I - P_w) y^ = P_s e_w (inherited, = (★)) + (I - P_s) e_w (corrected: never reproduced by the "
-               "W2S model at test time). As n^ -> inf: ||P_s e_w||^2/n^ -> ||R_s (I - R_w) a||^2, ||(I - P_s) e_w||^2/n^ "
+               "W2S model at test time). As n^ -> inf: ||P_s e_w||^2/n^ -> ||R_s (I - R_w) a||^2, "
+               "||(I - P_s) e_w||^2/n^ "
                "-> ||(I - R_s)(I - R_w) a||^2 + sigma2 (all label noise is corrected), and the cross term 2 <P_s e_w, "
                "(I - P_s) e_w>/n^ -> 2 a^T (I - R_w) R_s (I - R_s) (I - R_w) a (nested weak model)."),
     source=SOURCE + " §2.3 (error correction, derived reading of the abstract)", provenance=PROV,
@@ -310,7 +314,8 @@ REGISTRY.add(Claim(
     id="repr.gram-simulator.exact-in-law",
     title="The tridiagonal (O(n)) simulator has the law of the Bartlett-Gram and explicit-feature simulators",
     statement=("At every n and D: E[PredGap] and E[Err_w2s] of the tridiagonal simulator (conditional Gaussian cross "
-               "term, Dumitriu-Edelman frame) equal those of the Bartlett-decomposition Gram simulator over D~ ∪ D^ and "
+               "term, Dumitriu-Edelman frame) equal those of the Bartlett-decomposition Gram simulator over D~ ∪ D^ "
+               "and "
                "of explicit D-dimensional features (independent draws; difference predicted 0; resolution relative "
                "to the population values)."),
     source=SOURCE + " §4 (simulation in kernel form)", provenance="DERIVED (identities in law; kernels module "
