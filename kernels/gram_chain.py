@@ -43,7 +43,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from ._jit import jit, pjit
+from ._jit import ijit, jit, pjit
 from .gauss_rng import chi2, normal, stream_states
 from .sgd import _horner, check_sgd_args
 
@@ -80,7 +80,7 @@ def gram_state(par, perp=None):
     return S_par, perp @ perp.T
 
 
-@jit
+@ijit
 def _semidef_cholesky(S, L):
     """``S = L L^T`` for a PSD ``S``; a column whose pivot is (numerically) zero is left at zero. Returns the rank."""
     k = S.shape[0]
@@ -104,7 +104,7 @@ def _semidef_cholesky(S, L):
     return rank
 
 
-@jit
+@ijit
 def _fields(s, S, L, g, c, dim, ell, active):
     """Draw this part's local fields into ``ell`` (scale ``c``); returns ``|x^part|^2``."""
     k = S.shape[0]
@@ -128,7 +128,7 @@ def _fields(s, S, L, g, c, dim, ell, active):
     return c * c * (sq + chi2(s, float(dim - rank)))
 
 
-@jit
+@ijit
 def _update_part(S, alpha, beta, ell, xsq):
     k = S.shape[0]
     for i in range(k):

@@ -37,7 +37,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from ._jit import jit, pjit
+from ._jit import ijit, jit, pjit
 from .gauss_rng import fill_normal, normal, stream_states
 
 __all__ = ["online_sgd", "online_sgd_numpy", "random_orthonormal", "random_start_in_subspace", "check_sgd_args",
@@ -126,7 +126,7 @@ def random_start_in_subspace(U: np.ndarray, p: int, rng: np.random.Generator) ->
 
 # ----- the kernel --------------------------------------------------------------------------------------------------
 
-@jit
+@ijit
 def _horner(c, x):
     v = 0.0
     for i in range(c.shape[0] - 1, -1, -1):
@@ -135,8 +135,8 @@ def _horner(c, x):
 
 
 @jit
-def _draw_input(s, x, U, zr, tau_x):
-    """One fresh input into ``x``: isotropic when ``U`` has no columns, else ``U z + tau_x xi``."""
+def _draw_input(s, x, U, zr, xi, tau_x):
+    """One fresh input into ``x``: isotropic when ``U`` has no columns, else ``U z + tau_x xi`` (``xi`` scratch)."""
     d = x.shape[0]
     r = U.shape[1]
     if r == 0:
@@ -149,8 +149,9 @@ def _draw_input(s, x, U, zr, tau_x):
             acc += U[i, k] * zr[k]
         x[i] = acc
     if tau_x > 0.0:
+        fill_normal(s, xi)
         for i in range(d):
-            x[i] += tau_x * normal(s)
+            x[i] += tau_x * xi[i]
 
 
 @jit
@@ -160,6 +161,7 @@ def _one_replicate(s, W, a, dirs, U, tau_x, tau, act, dact, link, transform, los
     q = dirs.shape[0]
     X = np.empty((batch, d))
     zr = np.empty(U.shape[1])
+    xi = np.empty(d if (U.shape[1] > 0 and tau_x > 0.0) else 0)
     ell = np.empty((batch, p))
     u = np.empty((batch, p))
     step_w = eta / batch
@@ -177,7 +179,7 @@ def _one_replicate(s, W, a, dirs, U, tau_x, tau, act, dact, link, transform, los
             break
         for b in range(batch):
             x = X[b]
-            _draw_input(s, x, U, zr, tau_x)
+            _draw_input(s, x, U, zr, xi, tau_x)
             zs = 0.0
             for i in range(d):
                 zs += dirs[0, i] * x[i]
