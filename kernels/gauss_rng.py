@@ -76,16 +76,23 @@ def _rotl(x, k):
 
 
 @ijit
+def _step(s0, s1, s2, s3):
+    """One xoshiro256** step on a state held in local variables: ``(output, s0, s1, s2, s3)``."""
+    result = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
+    t = s1 << np.uint64(17)
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = _rotl(s3, 45)
+    return result, s0, s1, s2, s3
+
+
+@ijit
 def next_u64(s):
     """xoshiro256**: the next 64-bit output; advances the state ``s`` (uint64[4]) in place."""
-    result = _rotl(s[1] * np.uint64(5), 7) * np.uint64(9)
-    t = s[1] << np.uint64(17)
-    s[2] ^= s[0]
-    s[3] ^= s[1]
-    s[1] ^= s[2]
-    s[0] ^= s[3]
-    s[2] ^= t
-    s[3] = _rotl(s[3], 45)
+    result, s[0], s[1], s[2], s[3] = _step(s[0], s[1], s[2], s[3])
     return result
 
 
@@ -144,14 +151,7 @@ def fill_normal(s, out):
     i = 0
     n = out.shape[0]
     while i < n:
-        r = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
-        t = s1 << np.uint64(17)
-        s2 ^= s0
-        s3 ^= s1
-        s1 ^= s2
-        s0 ^= s3
-        s2 ^= t
-        s3 = _rotl(s3, 45)
+        r, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
         idx = np.int64(r & np.uint64(0xFF))
         r >>= np.uint64(8)
         sign = r & np.uint64(1)

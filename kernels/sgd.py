@@ -263,6 +263,14 @@ def _prepare(W0, dirs, U, reps, update):
     return np.ascontiguousarray(W0), dirs, U, p, d
 
 
+def _checked(W0, a, dirs, U, *, batch, reps, update, **kw):
+    """The checks shared by :func:`online_sgd` and its numpy reference: arrays in kernel form."""
+    if int(batch) != batch or batch < 1:
+        raise ValueError(f"batch must be a positive integer, got {batch}")
+    W0, dirs, U, p, d = _prepare(W0, dirs, U, int(reps), update)
+    return W0, dirs, U, p, d, check_sgd_args(p=p, q=dirs.shape[0], reps=reps, update=update, a=a, **kw)
+
+
 def online_sgd(W0, a, dirs, *, steps, eta, act, link, transform=(0.0, 1.0), tau=0.0, U=None, tau_x=0.0,
                loss="correlation", update="spherical", record_steps, rng, reps=1, batch=1):
     """Run ``reps`` independent online-SGD trajectories; returns overlaps ``(reps, len(record_steps), p, q)``.
@@ -272,12 +280,9 @@ def online_sgd(W0, a, dirs, *, steps, eta, act, link, transform=(0.0, 1.0), tau=
     ``rng`` (a ``numpy.random.Generator``) seeds one stream per replicate. Model and conventions: module docstring.
     Cost per step: about ``4 p d`` flops plus ``d`` Gaussian draws (plus ``2 d r`` for inputs on ``span U``).
     """
-    if int(batch) != batch or batch < 1:
-        raise ValueError(f"batch must be a positive integer, got {batch}")
-    W0, dirs, U, p, d = _prepare(W0, dirs, U, int(reps), update)
-    act, dact, link, transform, a, rs, lc, uc = check_sgd_args(
-        p=p, q=dirs.shape[0], steps=steps, eta=eta, act=act, link=link, transform=transform, tau=tau,
-        tau_x=tau_x, loss=loss, update=update, record_steps=record_steps, reps=reps, a=a)
+    W0, dirs, U, p, d, (act, dact, link, transform, a, rs, lc, uc) = _checked(
+        W0, a, dirs, U, steps=steps, eta=eta, act=act, link=link, transform=transform, tau=tau, tau_x=tau_x,
+        loss=loss, update=update, record_steps=record_steps, reps=reps, batch=batch)
     states = stream_states(rng, int(reps))
     out = np.empty((int(reps), rs.size, p, dirs.shape[0]))
     _online_sgd_kernel(states, W0, a, dirs, U, float(tau_x), float(tau), act, dact, link, transform, lc, uc,
@@ -295,12 +300,9 @@ def online_sgd_numpy(W0, a, dirs, *, steps, eta, act, link, transform=(0.0, 1.0)
     """
     if source not in ("numpy", "stream"):
         raise ValueError(f"source must be 'numpy' or 'stream', got {source!r}")
-    if int(batch) != batch or batch < 1:
-        raise ValueError(f"batch must be a positive integer, got {batch}")
-    W0, dirs, U, p, d = _prepare(W0, dirs, U, int(reps), update)
-    act, dact, link, transform, a, rs, lc, uc = check_sgd_args(
-        p=p, q=dirs.shape[0], steps=steps, eta=eta, act=act, link=link, transform=transform, tau=tau,
-        tau_x=tau_x, loss=loss, update=update, record_steps=record_steps, reps=reps, a=a)
+    W0, dirs, U, p, d, (act, dact, link, transform, a, rs, lc, uc) = _checked(
+        W0, a, dirs, U, steps=steps, eta=eta, act=act, link=link, transform=transform, tau=tau, tau_x=tau_x,
+        loss=loss, update=update, record_steps=record_steps, reps=reps, batch=batch)
     P = np.polynomial.polynomial.polyval
     r = U.shape[1]
     states = stream_states(rng, int(reps)) if source == "stream" else None
