@@ -40,7 +40,7 @@ import numpy as np
 from ._jit import ijit, jit, pjit
 from .gauss_rng import fill_normal, normal, stream_states
 
-__all__ = ["online_sgd", "online_sgd_numpy", "random_orthonormal", "random_start_in_subspace", "check_sgd_args",
+__all__ = ["online_sgd", "online_sgd_numpy", "log_record_steps", "random_orthonormal", "random_start_in_subspace", "check_sgd_args",
            "LOSSES", "UPDATES"]
 
 LOSSES = ("correlation", "squared")
@@ -104,7 +104,17 @@ def _unit_rows(name, M):
     return n
 
 
-# ----- helpers for starts ---------------------------------------------------------------------------------------
+# ----- helpers for starts and record grids ------------------------------------------------------------------------
+
+def log_record_steps(steps: int, num: int = 50) -> np.ndarray:
+    """Step 0 and about ``num`` log-spaced step counts up to ``steps`` (unique, increasing int64): the recording
+    grid for long runs, so that memory grows like ``num``, never like ``steps``."""
+    if int(steps) != steps or steps < 1:
+        raise ValueError(f"steps must be a positive integer, got {steps}")
+    if int(num) != num or num < 1:
+        raise ValueError(f"num must be a positive integer, got {num}")
+    return np.unique(np.r_[0, np.round(np.geomspace(1, int(steps), int(num))).astype(np.int64)])
+
 
 def random_orthonormal(d: int, r: int, rng: np.random.Generator) -> np.ndarray:
     """A Haar-random ``d x r`` matrix with orthonormal columns (QR of a Gaussian matrix, signs fixed)."""

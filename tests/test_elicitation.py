@@ -15,7 +15,8 @@ from scipy import stats
 
 from w2s.kernels import gauss_rng as G
 from w2s.kernels.gram_chain import gram_chain, gram_state, initial_state
-from w2s.kernels.sgd import online_sgd, online_sgd_numpy, random_orthonormal, random_start_in_subspace
+from w2s.kernels.sgd import (log_record_steps, online_sgd, online_sgd_numpy, random_orthonormal,
+                             random_start_in_subspace)
 from w2s.theory import elicitation as E
 
 H = E.hermite_link
@@ -139,6 +140,16 @@ def test_plain_updates_on_the_subspace_keep_the_orthogonal_part_exactly():
     sph = online_sgd(W0, np.ones(3), dirs, U=U, rng=np.random.default_rng(2),
                      **{**kw, "update": "spherical", "loss": "correlation"})
     assert not np.allclose(sph[:, 1, 2, 2], sph[:, 0, 2, 2], atol=1e-3)  # normalisation breaks it
+
+
+def test_log_record_grid():
+    g = log_record_steps(10 ** 6, 40)
+    assert g[0] == 0 and g[-1] == 10 ** 6 and np.all(np.diff(g) > 0) and 30 <= g.size <= 41
+    o = online_sgd(np.eye(1, 8), [1.0], np.eye(1, 8), steps=1000, eta=0.0, act=H(2), link=H(2),
+                   record_steps=log_record_steps(1000, 10), rng=np.random.default_rng(0))
+    assert o.shape[1] == log_record_steps(1000, 10).size
+    with pytest.raises(ValueError, match="num"):
+        log_record_steps(10, 0)
 
 
 def test_kernel_rejects_bad_input():

@@ -50,3 +50,18 @@ def test_zero_prediction_is_certified_and_its_falsifier_rejected():
     claim = replace(_exact_claim(0.0, lad), falsifier=0.2)
     assert run_claims([claim], seed=3).results[0].falsifier_rejected
     assert run_claims([_exact_claim(0.2, lad)], seed=3).results[0].verdict == "REJECTED"
+
+
+def test_shown_statements_are_listed_apart_from_claims(capsys):
+    """Statements shown in figures but not certified are registered as such, named in `w2s list` under their own
+    heading, and never share an id with a claim."""
+    from w2s.validation.cli import main
+
+    reg = builtin_registry()
+    assert reg.shown, "the built-in families record what they only show"
+    families = {c.family for c in reg.claims.values()}
+    for item in reg.shown.values():
+        assert item.id not in reg.claims and item.family in families and item.reason
+    assert main(["list", "elicit.*"]) == 0
+    out = capsys.readouterr().out
+    assert "NOT certified" in out and "elicit.shown.w2s-retention-under-correlation" in out

@@ -152,8 +152,29 @@ def _cmd_list(args) -> int:
     table.add_column("provenance", overflow="fold")
     for c in claims:
         table.add_row(escape(c.id), escape(c.title), escape(c.provenance))
-    Console(width=max(Console().width, 140)).print(table)
+    console = Console(width=max(Console().width, 140))
+    console.print(table)
+    shown = _select_shown(reg, args.pattern)
+    if shown:
+        extra = Table(title=f"{len(shown)} statements shown in figures, NOT certified", show_lines=False)
+        extra.add_column("id", no_wrap=True)
+        extra.add_column("title", overflow="fold")
+        extra.add_column("why not certified", overflow="fold")
+        for item in shown:
+            extra.add_row(escape(item.id), escape(item.title), escape(item.reason))
+        console.print(extra)
     return 0
+
+
+def _select_shown(reg, pattern):
+    import fnmatch
+
+    items = list(reg.shown.values())
+    if not pattern:
+        return items
+    if any(ch in pattern for ch in "*?["):
+        return [s for s in items if fnmatch.fnmatchcase(s.id, pattern)]
+    return [s for s in items if pattern in s.id]
 
 
 def _cmd_predict(args) -> int:

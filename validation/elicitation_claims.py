@@ -37,14 +37,14 @@ import numpy as np
 from w2s.kernels.gram_chain import gram_chain, gram_state
 from w2s.theory import elicitation as E
 
-from .registry import REGISTRY, Claim, Ladder
+from .registry import REGISTRY, Claim, Ladder, Shown
 
 SOURCE = "Awano & Suzuki 2026, arXiv 2605.12908; spec awano_suzuki_elicitation.md"
 PROVENANCE = "DERIVED in the PROPOSED model of awano_suzuki_elicitation.md §3 (ODE of w2s.theory.elicitation)"
 
 #: Fast ladder in D_eff, replicates ~ 1/D_eff (equal cost per rung); full ladder to 2^20.
 FAST = Ladder(d=(256, 512, 1024, 2048), reps=(1600, 800, 400, 200))
-FULL = Ladder(d=(256, 1024, 4096, 16384, 65536, 262144, 1048576), reps=(3200, 800, 200, 100, 50, 25, 12))
+FULL = Ladder(d=(256, 1024, 4096, 16384, 65536, 262144, 1048576), reps=(2560, 640, 160, 80, 40, 20, 20))
 
 FS_REASON = ("the overlaps are smooth functions of averages over D_eff steps per unit time: the per-step "
              "fluctuations (O(D_eff^-1/2) after O(1) time) have mean zero and move the mean at second order, and "
@@ -200,6 +200,25 @@ REGISTRY.add(Claim(
     family="elicitation",
     setup=("ladder axis = D_eff = r (W2S: inputs on V_kappa; d never enters); delta = 0.3, link = activation = h_2; "
            "hitting step / D_eff (resolution 1/D_eff); scale = 1 time unit (the e-folding time is 1/lambda = 1.96)")))
+
+
+REGISTRY.add_shown(Shown(
+    id="elicit.shown.w2s-retention-under-correlation",
+    title="W2S preserves off-target features correlated with the target (the paper's claim, spec §4 P3)",
+    reason=("the spec's spherical model does not reproduce it (W2S pulls a correlated neuron toward theta, P3). "
+            "Investigated variant: plain (unnormalised) updates with inputs confined to V_kappa keep every neuron's "
+            "component outside V_kappa exactly (gradient confinement, P3'; a unit test checks it in both kernels), "
+            "so W2S keeps the feature's private part while SFT and spherical W2S lose it, and leakage tau_x erodes "
+            "it. The off-target risk under both protocols, and the leakage rate, are not derived: no prediction to "
+            "certify"),
+    family="elicitation", figure="elicitation_p3_retention.png"))
+REGISTRY.add_shown(Shown(
+    id="elicit.shown.w2s-transformed-labels",
+    title="W2S on a transformed weak label T(y) = y^2 - E y^2 of a link h_3 (exponent lowered from 3 to 2)",
+    reason=("the ODE is implemented, but at D_eff <= 2048 the simulated overlap still drifts by ~0.005 per doubling "
+            "at t = 40 (rejected, |z| = 4.1, when registered): the transformed label is heavy-tailed, a step's jump "
+            "delta |u| / sqrt(D_eff) reaches 0.1 at D_eff = 2048, and the 1/D_eff regime starts beyond the ladder"),
+    family="elicitation"))
 
 
 def _register_figures():

@@ -25,7 +25,7 @@ import numpy as np
 from w2s.kernels.two_layer import learned_direction, student_one_step
 from w2s.theory import feature_learning as T
 
-from .registry import REGISTRY, Claim, Ladder
+from .registry import REGISTRY, Claim, Ladder, Shown
 
 SOURCE = "Moniri & Hassani 2025, arXiv 2505.18346, Part (c); spec moniri_hassani.md §3"
 FINITE_SIZE_REASON = ("ratio of empirical averages with O(d^-1/2) fluctuations: O(1/d) bias of the mean "
@@ -144,6 +144,18 @@ REGISTRY.add(Claim(
     setup=("teacher v_t = X_t^T y / n_t (n_t = round(d/gamma_t)), w_t = v_t/|v_t|; student X_s fresh "
            "(n_s = round(d/gamma_s)), labels phi(X_s w_t); xi uniform unit vector orthogonal to u_e, u_h; drawn "
            "exactly in law without the designs (w2s.kernels.two_layer.student_one_step)")))
+
+
+REGISTRY.add_shown(Shown(
+    id="fl.shown.several-gd-steps",
+    title="Overlaps of a two-layer network's first layer over several full-batch GD steps",
+    reason="no closed form was derived for more than one step (spec §3 stops at the first step)",
+    family="feature-learning", figure="fl_overlaps_vs_steps.png"))
+REGISTRY.add_shown(Shown(
+    id="fl.shown.top-singular-vector",
+    title="Alignment of the top singular vector of W_0 + eta G (rather than the learned direction X^T y / n)",
+    reason="a BBP-type effect depending on eta whose threshold and overlap were not derived here",
+    family="feature-learning"))
 
 
 def _register_figures():

@@ -196,12 +196,35 @@ def _jsonable(v):
     return v
 
 
+@dataclass(frozen=True)
+class Shown:
+    """A statement shown in a figure but **not certified** (no derived prediction, or no statistics that apply),
+    kept in the registry so that ``w2s list`` and the report say so explicitly."""
+
+    id: str
+    title: str
+    reason: str  #: why it is not certified
+    family: str
+    figure: str = ""  #: file name of the figure that shows it
+
+    def describe(self) -> dict:
+        return {"id": self.id, "title": self.title, "status": "shown, not certified", "reason": self.reason,
+                "family": self.family, "figure": self.figure}
+
+
 @dataclass
 class Registry:
-    """An ordered collection of claims, plus figure makers per family."""
+    """An ordered collection of claims, plus figure makers and shown-not-certified statements per family."""
 
     claims: dict[str, Claim] = field(default_factory=dict)
     figures: dict[str, list[Callable]] = field(default_factory=dict)
+    shown: dict[str, Shown] = field(default_factory=dict)
+
+    def add_shown(self, item: Shown) -> Shown:
+        if item.id in self.shown or item.id in self.claims:
+            raise ValueError(f"duplicate id {item.id!r}")
+        self.shown[item.id] = item
+        return item
 
     def add(self, claim: Claim) -> Claim:
         if claim.id in self.claims:

@@ -122,13 +122,16 @@ def write_report(run: RunResult, out_dir: str | Path, registry: Registry | None 
         "all_certified": run.passed,
         "versions": versions(),
     }
+    families = {r.claim.family for r in run.results}
     doc = {"meta": meta, "claims": [r.to_dict() for r in run.results],
+           "shown_not_certified": [s.describe() for s in (registry.shown.values() if registry is not None else [])
+                                   if s.family in families],
            "figures": {"convergence": conv, "family": [{"family": f, "path": p, "caption": c}
                                                        for f, p, c in family_figs]}}
     paths["json"] = out / "report.json"
     paths["json"].write_text(json.dumps(doc, indent=1, default=_json_default))
     paths["md"] = out / "report.md"
-    paths["md"].write_text(_markdown(run, meta, conv, family_figs))
+    paths["md"].write_text(_markdown(run, meta, conv, family_figs, registry))
     return paths
 
 
@@ -142,7 +145,7 @@ def _json_default(o):
     return str(o)
 
 
-def _markdown(run: RunResult, meta: dict, conv: dict, family_figs: list) -> str:
+def _markdown(run: RunResult, meta: dict, conv: dict, family_figs: list, registry: Registry | None = None) -> str:
     n_ok = sum(r.passed for r in run.results)
     lines = [
         "# w2s-certify report",
@@ -173,6 +176,14 @@ def _markdown(run: RunResult, meta: dict, conv: dict, family_figs: list) -> str:
                     f"{r.seconds:.1f}") if i == 0 else ("", "", "", "")
             lines.append(f"| {head} | {c.name} | {_fmt(c.prediction)} | {_fmt(c.fit.q_hat, c.fit.se_hat)} | "
                          f"{c.z:+.2f} | {100 * c.resolution:.2g}% | " + " | ".join(tail) + " |")
+    shown = [s for s in (registry.shown.values() if registry is not None else [])
+             if s.family in {r.claim.family for r in run.results}]
+    if shown:
+        lines += ["", "## Shown, not certified", "",
+                  "Statements the figures show but no certificate covers (no derived prediction, or no statistics "
+                  "that apply); listed so that no reader mistakes them for certified claims.", ""]
+        lines += [f"- `{s.id}` — {s.title}. *Why not certified:* {s.reason}"
+                  + (f" (figure `{s.figure}`)" if s.figure else "") for s in shown]
     if family_figs:
         lines += ["", "## Figures", ""]
         for _fam, p, caption in family_figs:

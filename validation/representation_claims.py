@@ -47,7 +47,7 @@ import numpy as np
 from w2s.kernels.representations import simulate_w2s
 from w2s.theory import representations as T
 
-from .registry import REGISTRY, Claim, Ladder, SharedSimulation
+from .registry import REGISTRY, Claim, Ladder, SharedSimulation, Shown
 
 SOURCE = "Xue, Li & Mirzasoleiman 2025, arXiv 2502.00620 (ICML 2025); spec xue_representations.md"
 PROV = "DERIVED under the setup of the spec xue_representations.md (§2 form RECONSTRUCTED, §4 model PROPOSED)"
@@ -327,6 +327,22 @@ REGISTRY.add(Claim(
     finite_size_reason="identities in law: the difference of means is 0 at every size", falsifier=0.05,
     family=FAMILY, setup=("ladder axis = n = n~ = n^ (small: the reference simulators cost O(n^3) and O(n^2 D)), "
                           "D = n^2; nested weak model, otherwise as the other repr claims")))
+
+
+REGISTRY.add_shown(Shown(
+    id="repr.shown.operator-norm-metric",
+    title="The label-free metric ||P_s(I - P_w)||_op ranks weak models by W2S error",
+    reason=("its population limit has nearly degenerate top singular values in this family (0.971 vs 0.961 for the "
+            "nested model; 0.9707 for seven of ten weak models), so its finite-n bias is not O(1/n); mean "
+            "per-replicate Spearman with Err_w2s 0.61 (Frobenius variant 0.96, whose limit is certified)"),
+    family=FAMILY, figure="representations_metric_vs_error.png"))
+REGISTRY.add_shown(Shown(
+    id="repr.shown.rank-correlations",
+    title="Spearman((★), simulated PredGap) -> 1 and Spearman(metric, Err_w2s) high across weak models",
+    reason=("per replicate the rank correlation of (★) with the simulated gap is 0.987 and tends to 1 with a variance "
+            "that vanishes faster than any power of n: the ladder model E = Q + a n^-alpha with Gaussian rung means "
+            "does not apply"),
+    family=FAMILY, figure="representations_predgap_scatter.png"))
 
 
 def _register_figures():

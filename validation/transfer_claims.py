@@ -24,7 +24,7 @@ from w2s.kernels.transfer import (convex_hull_error, draw_features, icl_misalign
                                   weak_labels)
 from w2s.theory import transfer as T
 
-from .registry import REGISTRY, Claim, Ladder
+from .registry import REGISTRY, Claim, Ladder, Shown
 
 SOURCE = "Somerstep et al. 2025, arXiv 2405.16236 (ICLR 2025); spec somerstep_refinement.md"
 D_FEAT = 30
@@ -201,6 +201,19 @@ for _name, _b2 in (("biased", 1.0), ("unbiased", 0.0)):
                             "(the chi-square test rejected a ladder starting there), hence n >= 256"), family="transfer",
         setup=("ladder axis = n_ICL (window [n, 2n]); each replicate is a batch of 500 importance-sampled posterior "
                "runs (K = 5, uniform prior, k* = 0, X ~ Unif[-1,1], sigma2 = 1)")))
+
+
+REGISTRY.add_shown(Shown(
+    id="transfer.shown.typical-rate",
+    title="The typical (almost-sure) decay rate of the ICL misalignment, (1/n) log M -> -c/sigma2",
+    reason="its convergence is O(n^-1/2) with a slowly decaying bias, too slow for the ladders in reach",
+    family="transfer", figure="transfer_misalignment.png"))
+REGISTRY.add_shown(Shown(
+    id="transfer.shown.refined-excess-risk",
+    title="Excess risk of fine-tuning on posterior-mean refined labels",
+    reason="shown as a function of the simulated posterior weights; its limit in n_ICL was not derived as a "
+           "separate prediction",
+    family="transfer", figure="transfer_refined_risk.png"))
 
 
 def _register_figures():
