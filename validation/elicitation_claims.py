@@ -166,7 +166,9 @@ def _hit_predict(p):
     return E.hitting_time_constant(labels(p), p["delta"], p["level"])
 
 
-def _hit_simulate(p, D, rng, reps):
+def hitting_times(p, D, rng, reps):
+    """``t_hit = steps / D`` until ``|m| >= level`` from uniform random starts on the sphere of the input space
+    (exact Gram chain, per-replicate starts); shared by the claim and its figure."""
     lam, _ = E.escape_rate(labels(p), p["delta"])
     g1 = rng.standard_normal(reps)
     m0 = g1 / np.sqrt(g1 * g1 + rng.chisquare(D - 1, reps))  # first coordinate of a uniform unit vector
@@ -178,7 +180,12 @@ def _hit_simulate(p, D, rng, reps):
                          hit_level=p["level"], **chain_args(p, D))
     if np.any(hits < 0):
         raise RuntimeError(f"{np.sum(hits < 0)} replicates did not reach |m| = {p['level']} in {steps} steps")
-    return hits / D - math.log(D) / (2 * lam)
+    return hits / D
+
+
+def _hit_simulate(p, D, rng, reps):
+    lam, _ = E.escape_rate(labels(p), p["delta"])
+    return hitting_times(p, D, rng, reps) - math.log(D) / (2 * lam)
 
 
 REGISTRY.add(Claim(
