@@ -68,7 +68,7 @@ from ._validate import check_scalar
 
 __all__ = ["Labels", "expectations", "drift", "alignment_trajectory", "retention_trajectory", "planar_retention",
            "planar_alignment", "fixed_point", "escape_rate", "hitting_time_constant", "hermite_link",
-           "EULER_LOG_ABS_NORMAL"]
+           "plain_update_moments", "plain_update_trajectory", "EULER_LOG_ABS_NORMAL"]
 
 #: ``E log|Z|`` for ``Z ~ N(0, 1)``: ``-(gamma_Euler + log 2) / 2``.
 EULER_LOG_ABS_NORMAL = -(np.euler_gamma + math.log(2.0)) / 2.0
@@ -279,3 +279,103 @@ def hitting_time_constant(lab: Labels, delta: float, level: float = 0.5) -> floa
           + math.log(level) / lam)
     s2 = 1.0 + delta * delta * Q1 / (2.0 * lam)
     return K0 - (0.5 * math.log(s2) + EULER_LOG_ABS_NORMAL) / lam
+
+
+# ----- P3': plain (unnormalised) updates, inputs on V_kappa with leakage ------------------------------------------
+
+def plain_update_moments(var_l: float, cov: float, var_t: float, lab: Labels, loss: str = "squared"):
+    """``(E[u l], E[u l_theta], E[u^2])`` for ``(l, l_theta)`` Gaussian with variances ``var_l``, ``var_t`` and
+    covariance ``cov``; ``u = a (y~ - a sigma(l)) sigma'(l)`` (squared loss, one neuron) or ``a y~ sigma'(l)``
+    (correlation loss). Exact tensor Gauss-Hermite quadrature (polynomial integrands)."""
+    if loss not in ("squared", "correlation"):
+        raise ValueError(f"loss must be 'squared' or 'correlation', got {loss!r}")
+    var_l = check_scalar("var_l", var_l, 0.0, 1e12, lo_open=True)
+    var_t = check_scalar("var_t", var_t, 0.0, 1e12, lo_open=True)
+    st = math.sqrt(var_t)
+    rest = var_l - cov * cov / var_t
+    if rest < -1e-12 * var_l:
+        raise ValueError(f"(var_l, cov, var_t) = ({var_l}, {cov}, {var_t}) is not a covariance")
+    n = lab.degree + 4
+    z, w = He.hermegauss(n)
+    w = w / w.sum()
+    z1, z2 = np.meshgrid(z, z, indexing="ij")
+    W = np.outer(w, w)
+    lt = st * z1
+    ell = (cov / st) * z1 + math.sqrt(max(rest, 0.0)) * z2
+    F1, F2 = _label_moments(lab, lt)
+    act = _coeffs("act", lab.act)
+    ds = Pw.polyval(ell, Pw.polyder(act))
+    a = lab.a
+    if loss == "squared":
+        sg = a * Pw.polyval(ell, act)
+        r1 = F1 - sg  # E[y~ - a sigma | l, l_theta]
+        r2 = F2 - 2.0 * sg * F1 + sg * sg  # E[(y~ - a sigma)^2 | l, l_theta]
+    else:
+        r1, r2 = F1, F2
+    return (float(np.sum(W * a * r1 * ds * ell)), float(np.sum(W * a * r1 * ds * lt)),
+            float(np.sum(W * a * a * r2 * ds * ds)))
+
+
+def plain_update_trajectory(t, rho: float, lab: Labels, delta: float, tau_x: float, nu: float,
+                            protocol: str = "w2s", loss: str = "squared"):
+    r"""P3' in the ODE limit: an off-target neuron started on ``theta_k = rho theta + sqrt(1 - rho^2) xi`` under
+    **plain** online SGD (spec §4 P3'); returns ``(m, b)`` at times ``t``: ``m = <w, theta>`` and the retained
+    private part ``b = <w, xi>``.
+
+    ``protocol="w2s"``: inputs ``x = U z + tau_x xi'`` on the ``r``-dimensional ``V_kappa`` (which contains
+    ``theta``; ``xi`` is orthogonal to it) with isotropic leakage, ``d = nu r``, ``eta = delta / r``,
+    ``t = steps / r``, ``r -> inf``. ``protocol="sft"``: isotropic inputs in dimension ``d`` (``xi`` among them),
+    ``eta = delta / d``, ``t = steps / d`` (``tau_x`` and ``nu`` unused).
+
+    Derivation (derived here; no spec formula). A plain step adds ``eta u x``. With the input covariance
+    ``Sigma = (1 + tau_x^2) P_V + tau_x^2 (I - P_V)`` and Gaussian integration by parts,
+    ``E[u x] = E[d u/d l] Sigma w + E[d u/d l_theta] Sigma theta``, where ``(l, l_theta)`` has variances
+    ``(1 + tau_x^2) A + tau_x^2 C`` and ``1 + tau_x^2`` and covariance ``(1 + tau_x^2) m``; ``A = |P_V w|^2`` and
+    ``C = |(I - P_V) w|^2``. The two Stein coefficients follow from ``(E[u l], E[u l_theta])`` by solving with that
+    covariance. Linear overlaps have no second-order term under plain updates; the squared norms gain
+    ``eta^2 E[u^2] |x^part|^2`` with ``|P_V x|^2 ~ (1 + tau_x^2) r`` and ``|(I - P_V) x|^2 ~ tau_x^2 (nu - 1) r``.
+    Per unit time (``r`` steps):
+
+        dm/dt = delta (1 + tau_x^2) (E_l m + E_t),        db/dt = delta tau_x^2 E_l b,
+        dA/dt = 2 delta (1 + tau_x^2) (E_l A + E_t m) + delta^2 (1 + tau_x^2) E[u^2],
+        dC/dt = 2 delta tau_x^2 E_l C + delta^2 tau_x^2 (nu - 1) E[u^2].
+
+    At ``tau_x = 0``, ``b`` and ``C`` are constant (gradient confinement); leakage makes ``b`` decay (for the squared
+    loss ``E_l`` contains ``-a^2 E[sigma'(l)^2] < 0``). For SFT the same equations hold with ``tau_x = 0``,
+    ``nu = 1`` and ``xi`` inside the input space: ``db/dt = delta E_l b``.
+    """
+    rho = check_scalar("rho", rho, -1.0, 1.0)
+    delta = check_scalar("delta", delta, 0.0, 1e3)
+    tau_x = check_scalar("tau_x", tau_x, 0.0, 1e3)
+    nu = check_scalar("nu", nu, 1.0, 1e12)
+    if protocol not in ("w2s", "sft"):
+        raise ValueError(f"protocol must be 'w2s' or 'sft', got {protocol!r}")
+    t = _check_times(t)
+    s = math.sqrt(1.0 - rho * rho)
+    if protocol == "sft":
+        tau_x, nu = 0.0, 1.0
+        y0 = [1.0, 0.0, rho, s]  # A = |w|^2 (everything is "in V"), C = 0
+    else:
+        y0 = [rho * rho, s * s, rho, s]
+    cpar, cperp = 1.0 + tau_x ** 2, tau_x ** 2
+    b_gain = cpar if protocol == "sft" else cperp
+
+    def rhs(_, y):
+        A, C, m, b = y
+        var_l = cpar * A + cperp * C
+        Eul, Eut, Eu2 = plain_update_moments(var_l, cpar * m, cpar, lab, loss)
+        det = var_l * cpar - (cpar * m) ** 2
+        if det > 1e-12 * var_l * cpar:
+            El = (cpar * Eul - cpar * m * Eut) / det
+            Et = (var_l * Eut - cpar * m * Eul) / det
+        else:  # l is a multiple of l_theta (w's V-part along theta, no leakage): u depends on l_theta alone
+            El, Et = 0.0, Eut / cpar
+        return [2 * delta * cpar * (El * A + Et * m) + delta ** 2 * cpar * Eu2,
+                2 * delta * cperp * El * C + delta ** 2 * cperp * (nu - 1.0) * Eu2,
+                delta * cpar * (El * m + Et),
+                delta * b_gain * El * b]
+
+    sol = solve_ivp(rhs, (0.0, float(t[-1])), y0, t_eval=t, method="LSODA", rtol=1e-10, atol=1e-12)
+    if not sol.success:
+        raise RuntimeError(f"ODE integration failed: {sol.message}")
+    return sol.y[2], sol.y[3]

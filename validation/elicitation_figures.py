@@ -232,6 +232,10 @@ def p3_retention(run, figdir: Path, seed: int):
         m = o[:, :, 0, 0]
         private = (o[:, :, 0, 1] - rho * m) / s  # <w, xi>: the feature's part outside V_kappa
         axes[0].plot(rec, np.nanmean(private, 0), color=col, ls=ls, label=name)
+        if kw["update"] == "plain":  # the derived P3' ODE (certified as elicit.p3.*)
+            proto = "w2s" if kw.get("r") else "sft"
+            _, b_ode = E.plain_update_trajectory(times, rho, lab, delta, kw.get("tau_x", 0.0), d / r, proto)
+            axes[0].plot(rec, b_ode, "k", ls=ls, lw=0.6, marker=".", ms=3)
         axes[1].plot(rec, np.nanmean(m, 0), color=col, ls=ls, label=name)
     axes[0].set_xscale("symlog", linthresh=10)
     axes[1].set_xscale("symlog", linthresh=10)
@@ -239,10 +243,12 @@ def p3_retention(run, figdir: Path, seed: int):
     axes[1].set_xlabel("SGD steps")
     axes[0].set_ylabel(f"<w, xi>: private part of theta_k (starts at {s:.3f})")
     axes[1].set_ylabel("<w, theta> (same neuron)")
-    axes[0].set_title(f"P3 (shown, not certified): rho = {rho}, r = {r}, d = {d}", fontsize=8)
+    axes[0].set_title(f"P3: rho = {rho}, r = {r}, d = {d}; black: plain-update ODE (certified as elicit.p3.*)",
+                      fontsize=8)
     axes[0].legend(fontsize=6)
     path = save(fig, figdir / "elicitation_p3_retention.png")
-    return [(path, "Elicitation P3 investigation (shown, not certified): an off-target neuron started on theta_k = "
+    return [(path, "Elicitation P3 investigation: an off-target neuron started on theta_k = "
                    "rho theta + sqrt(1 - rho^2) xi, xi outside V_kappa. With plain updates and inputs confined to "
                    "V_kappa the xi-component is exactly invariant (gradient confinement, spec P3'), so W2S keeps the "
-                   "feature's private part; leakage tau_x erodes it; spherical W2S and SFT do not keep it.")]
+                   "feature's private part; leakage tau_x erodes it; spherical W2S and SFT do not keep it. Black "
+                   "dotted lines: the derived plain-update ODE for b(t) (certified as elicit.p3.*).")]

@@ -73,3 +73,22 @@ def test_wrong_hitting_constant_is_rejected(run):
                                                                                     (2 * lam)) / lam
 
     assert _verdict(dataclasses.replace(claim, id=claim.id + ".no-amplitude", predict=no_amplitude), run) == "REJECTED"
+
+
+def test_p3_confinement_without_leakage_decay_is_rejected(run):
+    """Gradient confinement taken literally under leakage (b(t) = b(0): the private part never decays) must be
+    REJECTED for W2S with tau_x = 0.3; the W2S law applied to SFT (b decaying only through leakage) likewise."""
+    claim = builtin_registry()["elicit.p3.w2s-plain-updates"]
+
+    def no_decay(p):
+        m, _b = E.plain_update_trajectory(p["times"], p["rho"], labels(p), p["delta"], p["tau_x"], p["nu"], "w2s")
+        return list(m) + [np.sqrt(1 - p["rho"] ** 2)] * len(p["times"])
+
+    assert _verdict(dataclasses.replace(claim, id=claim.id + ".no-decay", predict=no_decay), run) == "REJECTED"
+    sft = builtin_registry()["elicit.p3.sft-plain-updates"]
+
+    def w2s_law(p):
+        m, b = E.plain_update_trajectory(p["times"], p["rho"], labels(p), p["delta"], p["tau_x"], p["nu"], "w2s")
+        return list(m) + list(b)
+
+    assert _verdict(dataclasses.replace(sft, id=sft.id + ".w2s-law", predict=w2s_law), run) == "REJECTED"
