@@ -269,8 +269,8 @@ for _proto, _what, _lad in (
                                            "SFT diverged in about 1 of 20 000 runs at d = 256, none of 30 000 at "
                                            "d = 512 or 1024")),
         family="elicitation",
-        setup=(f"ladder axis = D_eff; delta = 0.2, link = activation = h_2, weak-label noise 0.3, squared loss, plain "
-               f"updates, one neuron; exact Gram chain" + (", d = 4 r, tau_x = 0.3" if _proto == "w2s" else ""))))
+        setup=("ladder axis = D_eff; delta = 0.2, link = activation = h_2, weak-label noise 0.3, squared loss, plain "
+               "updates, one neuron; exact Gram chain" + (", d = 4 r, tau_x = 0.3" if _proto == "w2s" else ""))))
 
 
 REGISTRY.add_shown(Shown(
