@@ -103,19 +103,22 @@ def uniform(s):
 
 
 @ijit
+def _candidate(r, wi):
+    """Split one 64-bit draw: layer (8 bits), sign (1 bit), 52-bit magnitude, and the candidate value."""
+    idx = np.int64(r & np.uint64(0xFF))
+    r >>= np.uint64(8)
+    sign = r & np.uint64(1)
+    rabs = (r >> np.uint64(1)) & np.uint64(0x000FFFFFFFFFFFFF)
+    x = float(np.int64(rabs)) * wi[idx]
+    return idx, sign, rabs, (-x if sign else x)
+
+
+@ijit
 def _normal(s, ki, wi, fi):
-    m52 = np.uint64(0x000FFFFFFFFFFFFF)
     while True:
-        r = next_u64(s)
-        idx = np.int64(r & np.uint64(0xFF))
-        r >>= np.uint64(8)
-        sign = r & np.uint64(1)
-        rabs = (r >> np.uint64(1)) & m52
-        x = float(np.int64(rabs)) * wi[idx]
-        if sign:
-            x = -x
+        idx, sign, rabs, x = _candidate(next_u64(s), wi)
         if rabs < ki[idx]:
-            return x  # about 99.3% of draws end here
+            return x  # about 98% of draws end here
         ok, v = _slow_path(s, idx, x, sign, fi)
         if ok:
             return v
@@ -129,7 +132,7 @@ def normal(s):
 
 @ijit
 def _slow_path(s, idx, x, sign, fi):
-    """The ziggurat's rare branch (about 0.7% of draws): returns ``(accepted, value)``."""
+    """The ziggurat's rare branch (about 2% of draws): returns ``(accepted, value)``."""
     if idx == 0:  # tail beyond r: Marsaglia's exponential rejection (always ends in a value)
         while True:
             xx = -np.log1p(-uniform(s)) / 3.6541528853610088
@@ -144,21 +147,14 @@ def _slow_path(s, idx, x, sign, fi):
 @jit
 def fill_normal(s, out):
     """Fill ``out`` (1-D float64) with standard normals: the same draws as repeated :func:`normal` calls, with the
-    generator state held in registers on the fast path (about 2.5x faster than calling :func:`normal`)."""
+    generator state held in registers on the fast path (about 1.5x faster than calling :func:`normal` in a loop)."""
     ki, wi, fi = _KI, _WI, _FI
-    m52 = np.uint64(0x000FFFFFFFFFFFFF)
     s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
     i = 0
     n = out.shape[0]
     while i < n:
         r, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
-        idx = np.int64(r & np.uint64(0xFF))
-        r >>= np.uint64(8)
-        sign = r & np.uint64(1)
-        rabs = (r >> np.uint64(1)) & m52
-        x = float(np.int64(rabs)) * wi[idx]
-        if sign:
-            x = -x
+        idx, sign, rabs, x = _candidate(r, wi)
         if rabs < ki[idx]:
             out[i] = x
             i += 1
