@@ -154,7 +154,7 @@ def _cmd_list(args) -> int:
         table.add_row(escape(c.id), escape(c.title), escape(c.provenance))
     console = Console(width=max(Console().width, 140))
     console.print(table)
-    shown = _select_shown(reg, args.pattern)
+    shown = reg.select_shown(args.pattern)
     if shown:
         extra = Table(title=f"{len(shown)} statements shown in figures, NOT certified", show_lines=False)
         extra.add_column("id", no_wrap=True)
@@ -164,17 +164,6 @@ def _cmd_list(args) -> int:
             extra.add_row(escape(item.id), escape(item.title), escape(item.reason))
         console.print(extra)
     return 0
-
-
-def _select_shown(reg, pattern):
-    import fnmatch
-
-    items = list(reg.shown.values())
-    if not pattern:
-        return items
-    if any(ch in pattern for ch in "*?["):
-        return [s for s in items if fnmatch.fnmatchcase(s.id, pattern)]
-    return [s for s in items if pattern in s.id]
 
 
 def _cmd_predict(args) -> int:

@@ -212,6 +212,15 @@ class Shown:
                 "family": self.family, "figure": self.figure}
 
 
+def _match(items, pattern: str | None) -> list:
+    """Items whose ``id`` matches ``pattern``: a glob if it has ``*?[``, else a substring; all when empty."""
+    if not pattern:
+        return list(items)
+    if any(ch in pattern for ch in "*?["):
+        return [c for c in items if fnmatch.fnmatchcase(c.id, pattern)]
+    return [c for c in items if pattern in c.id]
+
+
 @dataclass
 class Registry:
     """An ordered collection of claims, plus figure makers and shown-not-certified statements per family."""
@@ -238,11 +247,11 @@ class Registry:
 
     def select(self, pattern: str | None = None) -> list[Claim]:
         """Claims whose id matches ``pattern`` (a glob, or else a substring); all when ``pattern`` is None."""
-        if not pattern:
-            return list(self.claims.values())
-        if any(ch in pattern for ch in "*?["):
-            return [c for c in self.claims.values() if fnmatch.fnmatchcase(c.id, pattern)]
-        return [c for c in self.claims.values() if pattern in c.id]
+        return _match(self.claims.values(), pattern)
+
+    def select_shown(self, pattern: str | None = None) -> list[Shown]:
+        """Shown-not-certified statements whose id matches ``pattern``, as :meth:`select`."""
+        return _match(self.shown.values(), pattern)
 
     def family(self, name: str) -> list[Claim]:
         """Claims of one family (e.g. ``"ridge"``), in registration order."""
