@@ -1,5 +1,5 @@
-"""Unit and property tests of the online-SGD engine (:mod:`w2s.kernels.gauss_rng`, :mod:`w2s.kernels.sgd`,
-:mod:`w2s.kernels.gram_chain`) and of the overlap ODEs (:mod:`w2s.theory.elicitation`)."""
+"""Unit and property tests of the online-SGD engine (:mod:`w2s.kernels.gauss_rng`, :mod:`w2s.kernels.elicitation`,
+:mod:`w2s.kernels.elicitation` (part 2)) and of the overlap ODEs (:mod:`w2s.theory.elicitation`)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from w2s.kernels import gauss_rng as G
-from w2s.kernels.gram_chain import gram_chain, gram_state, initial_state
-from w2s.kernels.sgd import (log_record_steps, online_sgd, online_sgd_numpy, random_orthonormal,
+from w2s.kernels.elicitation import gram_chain, gram_state, initial_state
+from w2s.kernels.elicitation import (log_record_steps, online_sgd, online_sgd_numpy, random_orthonormal,
                              random_start_in_subspace)
 from w2s.theory import elicitation as E
 

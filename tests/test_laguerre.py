@@ -11,7 +11,7 @@ from scipy import stats
 
 from w2s.kernels import laguerre as L
 from w2s.kernels.ridge import ridge_w2s
-from w2s.validation.ridge_claims import choose_simulator
+from w2s.validation.claims.ridge import choose_simulator
 
 # KS tests on fixed seeds: under the null each p-value is uniform, so p > 1e-3 fails by chance with probability
 # 1e-3 per test; the seeds are fixed, so the outcome is reproducible.

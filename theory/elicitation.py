@@ -1,7 +1,7 @@
 r"""Feature elicitation by online SGD (Awano & Suzuki 2026, arXiv 2605.12908): the ``d -> infinity`` overlap ODEs.
 
 No formula of the paper was available (spec ``shared/theory/awano_suzuki_elicitation.md`` §0). Everything here is
-DERIVED in the PROPOSED model of the spec (§3), in the general form simulated by :mod:`w2s.kernels.sgd`; nothing
+DERIVED in the PROPOSED model of the spec (§3), in the general form simulated by :mod:`w2s.kernels.elicitation`; nothing
 is the paper's theorem.
 
 Model and normalisation

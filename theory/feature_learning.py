@@ -3,7 +3,7 @@ r"""One-step feature learning in a two-index model (Moniri & Hassani 2025, arXiv
 DERIVED under the reconstructed setup of ``shared/theory/moniri_hassani.md`` §3.1-3.2 (the paper's own
 architecture, step size and alignment definition were not available; nothing here is the paper's theorem).
 
-Model (stated once; used by the simulators of :mod:`w2s.kernels.two_layer` and the claims)
+Model (stated once; used by the simulators of :mod:`w2s.kernels.feature_learning` and the claims)
 -------------------------------------------------------------------------------------------
 * Inputs ``x ~ N(0, I_d)``; orthonormal ``u_e, u_h``; target
   ``y = g_e(<u_e, x>) + g_h(<u_h, x>) + eps``, ``eps ~ N(0, sigma2)``. The easy link ``g_e`` has information

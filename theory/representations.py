@@ -258,4 +258,7 @@ def beats_weak_projection(H_w, H_s, y) -> bool:
     rs = y - Qs @ (Qs.T @ y)
     ew = y - Qw @ (Qw.T @ y)
     rsw = ew - Qs @ (Qs.T @ ew)
-    return bool(rs @ rs < rsw @ rsw)
+    # Nested spans give ||(I - P_s) y||^2 = ||(I - P_s)(I - P_w) y||^2 exactly, and then the two floating-point
+    # sums differ only by rounding (each projection costs O(n eps ||y||^2)): a strict win must exceed that.
+    rounding = 64.0 * n * np.finfo(float).eps * float(y @ y)
+    return bool(rsw @ rsw - rs @ rs > rounding)

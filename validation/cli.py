@@ -14,7 +14,7 @@ import os
 import sys
 import time
 
-from .registry import Claim, builtin_registry, load_claims_file
+from .registry import PLUGIN_ERRORS, Claim, default_registry, load_claims_file
 from .stats import DEFAULT_FAMILY_ALPHA
 
 
@@ -42,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     pl = sub.add_parser("list", help="list the registered claims with their provenance")
     pl.add_argument("pattern", nargs="?", help="glob (e.g. 'ridge.risk*') or substring of claim ids")
     pl.add_argument("--json", action="store_true", help="machine-readable output")
+    pl.add_argument("--markdown", action="store_true",
+                    help="the claims catalogue as Markdown, by family (docs/claims.md is generated this way)")
     pl.add_argument("--claims", action="append", default=[], metavar="FILE", help=claims_help)
 
     pp = sub.add_parser("predict", help="evaluate a claim's closed-form prediction")
@@ -95,7 +97,9 @@ def _alpha(text: str) -> float:
 
 
 def _registry(files):
-    reg = builtin_registry()
+    reg = default_registry()
+    for _, message in PLUGIN_ERRORS:
+        print(f"w2s: warning: {message}", file=sys.stderr)
     for f in files:
         try:
             load_claims_file(f, reg)
@@ -141,6 +145,11 @@ def _cmd_list(args) -> int:
     claims = _select(reg, args.pattern)
     if args.json:
         print(json.dumps([c.describe() for c in claims], indent=1, default=str))
+        return 0
+    if args.markdown:
+        from .catalogue import catalogue_markdown
+
+        print(catalogue_markdown(claims, reg.select_shown(args.pattern)), end="")
         return 0
     from rich.console import Console
     from rich.markup import escape

@@ -14,7 +14,10 @@ and passing it to ``w2s certify --claims FILE`` (see :func:`load_claims_file`).
 from __future__ import annotations
 
 import fnmatch
+import importlib
+import importlib.metadata
 import importlib.util
+import pkgutil
 import re
 import sys
 from dataclasses import dataclass, field
@@ -32,6 +35,10 @@ __all__ = [
     "register",
     "load_claims_file",
     "builtin_registry",
+    "builtin_families",
+    "default_registry",
+    "load_plugins",
+    "ENTRY_POINT_GROUP",
 ]
 
 TIERS = ("fast", "full")
@@ -279,28 +286,73 @@ def register(claim: Claim, registry: Registry | None = None) -> Claim:
     return (registry or REGISTRY).add(claim)
 
 
+#: Entry-point group through which installed packages contribute claim families (as pytest's ``pytest11``).
+ENTRY_POINT_GROUP = "w2s.claims"
+
+#: The package whose modules are the built-in claim families, one module (or subpackage) per family.
+BUILTIN_PACKAGE = "w2s.validation.claims"
+
 _BUILTIN_LOADED = False
+_PLUGINS_LOADED = False
+
+#: ``(entry point name, error message)`` of claim packages that failed to load (reported, never fatal).
+PLUGIN_ERRORS: list[tuple[str, str]] = []
 
 
-#: Modules of :mod:`w2s.validation` that register the built-in claims, one per paper/mechanism (family).
-BUILTIN_CLAIM_MODULES = (
-    "ridge_claims",  # family "ridge": Moniri & Hassani, Part (a)
-    "weighted_ridge_claims",  # family "weighted-ridge": Moniri & Hassani, Part (b)
-    "feature_learning_claims",  # family "feature-learning": Moniri & Hassani, Part (c)
-    "sgd_engine_claims",  # family "elicitation": the online-SGD kernels against their exact reduced chain
-    "elicitation_claims",  # family "elicitation": Awano & Suzuki
-    "transfer_claims",  # family "transfer": Somerstep et al.
-    "representation_claims",  # family "representations": Xue et al.
-)
+def builtin_families() -> list[str]:
+    """Names of the built-in families: the modules of :data:`BUILTIN_PACKAGE`, in alphabetical order."""
+    package = importlib.import_module(BUILTIN_PACKAGE)
+    return sorted(m.name for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_"))
 
 
 def builtin_registry() -> Registry:
-    """:data:`REGISTRY` with every built-in claim module imported."""
+    """:data:`REGISTRY` with every built-in family imported (found by iterating :data:`BUILTIN_PACKAGE`).
+
+    A family module registers its claims, shown records and figures on import; every claim it registers must
+    carry the module's name as its ``family``.
+    """
     global _BUILTIN_LOADED
     if not _BUILTIN_LOADED:
-        for module in BUILTIN_CLAIM_MODULES:  # each registers its claims and figures on import
-            importlib.import_module(f"{__package__}.{module}")
+        for name in builtin_families():
+            before = set(REGISTRY.claims) | set(REGISTRY.shown)
+            importlib.import_module(f"{BUILTIN_PACKAGE}.{name}")
+            for item in [*REGISTRY.claims.values(), *REGISTRY.shown.values()]:
+                if item.id not in before and item.family != name:
+                    raise RuntimeError(f"{BUILTIN_PACKAGE}.{name} registered {item.id!r} with family "
+                                       f"{item.family!r}; a built-in family's claims carry its module name")
         _BUILTIN_LOADED = True
+    return REGISTRY
+
+
+def load_plugins(registry: Registry | None = None) -> list[str]:
+    """Load the claim packages installed under the :data:`ENTRY_POINT_GROUP` entry-point group, once.
+
+    An entry point names a module (importing it registers its claims in :data:`REGISTRY`, as a built-in
+    family does) or a callable, called with the registry. A package that fails to load is recorded in
+    :data:`PLUGIN_ERRORS` with its entry-point name; the other families stay available. Returns the names loaded.
+    """
+    global _PLUGINS_LOADED
+    registry = registry or REGISTRY
+    if _PLUGINS_LOADED:
+        return []
+    _PLUGINS_LOADED = True
+    loaded = []
+    for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        try:
+            obj = ep.load()
+            if callable(obj):
+                obj(registry)
+            loaded.append(ep.name)
+        except Exception as exc:  # a broken third-party package must not hide the built-in families
+            PLUGIN_ERRORS.append((ep.name, f"claims package {ep.name!r} ({ep.value}) failed to load: "
+                                           f"{type(exc).__name__}: {exc}"))
+    return loaded
+
+
+def default_registry() -> Registry:
+    """The registry the CLI uses: the built-in families plus every installed claims package."""
+    builtin_registry()
+    load_plugins(REGISTRY)
     return REGISTRY
 
 

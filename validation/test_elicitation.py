@@ -10,7 +10,7 @@ import dataclasses
 import numpy as np
 
 from w2s.theory import elicitation as E
-from w2s.validation.elicitation_claims import labels
+from w2s.validation.claims.elicitation import labels
 from w2s.validation.family_checks import family_tests
 from w2s.validation.registry import builtin_registry
 from w2s.validation.runner import run_claims

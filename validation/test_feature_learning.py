@@ -13,7 +13,7 @@ from w2s.validation.family_checks import family_tests
 from w2s.validation.registry import builtin_registry
 from w2s.validation.runner import run_claims
 
-FAMILY = "feature-learning"
+FAMILY = "feature_learning"
 _CHECKS = family_tests(FAMILY)
 globals().update(_CHECKS)  # certified, power check, falsifier rejected, for every claim
 IDS = _CHECKS["IDS"]

@@ -10,7 +10,7 @@ import numpy as np
 
 from w2s.kernels.representations import simulate_w2s
 from w2s.theory import representations as T
-from w2s.validation import representation_claims as RC
+from w2s.validation.claims import representations as RC
 from w2s.validation.family_checks import family_tests
 from w2s.validation.registry import Ladder, builtin_registry
 from w2s.validation.runner import run_claims

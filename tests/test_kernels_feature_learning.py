@@ -1,4 +1,4 @@
-"""Tests of ``w2s.kernels.two_layer``: the fused numba gradient against a plain numpy gradient (to 1e-10) and
+"""Tests of ``w2s.kernels.feature_learning``: the fused numba gradient against a plain numpy gradient (to 1e-10) and
 finite differences, GD bookkeeping, the reduced draws against explicit designs in law, bad input."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from w2s.kernels import two_layer as K
+from w2s.kernels import feature_learning as K
 from w2s.theory import feature_learning as F
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from w2s.kernels.rng import generator
-from w2s.kernels.two_layer import one_step_gradient, one_step_gradient_numpy
+from w2s.kernels.feature_learning import one_step_gradient, one_step_gradient_numpy
 
 N, D, NS = 512, 512, 4096
 

@@ -3,15 +3,15 @@
 One replicate (one thread), p = 2 neurons, q = 2 recorded directions, isotropic inputs, spherical updates,
 correlation loss, link and activation h_2. Steps per second at d = 256, 1024, 4096 for
 
-(a) the plain-numpy per-step loop (:func:`w2s.kernels.sgd.online_sgd_numpy`, inputs from numpy's Generator),
-(b) the numba kernel (:func:`w2s.kernels.sgd.online_sgd`, in-kernel xoshiro256** + ziggurat normals),
+(a) the plain-numpy per-step loop (:func:`w2s.kernels.elicitation.online_sgd_numpy`, inputs from numpy's Generator),
+(b) the numba kernel (:func:`w2s.kernels.elicitation.online_sgd`, in-kernel xoshiro256** + ziggurat normals),
 (c) the input-drawing floor: numpy's ``Generator.standard_normal`` drawing the same number of normals in bulk
     (no per-step overhead at all: the best numpy can do), and
 (d) the arithmetic floor: a numba loop doing only the step's ``4 p d`` flops (p dot products and p axpys) on a
     fixed input, no drawing.
 
 Targets: the kernel within 2x of max(c, d) and well ahead of (a); the exact Gram chain
-(:func:`w2s.kernels.gram_chain.gram_chain`) with a cost per step that does not grow with d (d = 10^3 ... 10^6) and
+(:func:`w2s.kernels.elicitation.gram_chain`) with a cost per step that does not grow with d (d = 10^3 ... 10^6) and
 at least 100x the kernel at large d.
 
 Measured on the 2-core machine: the kernel draws its normals at about 1.7 ns each (register-resident xoshiro256**
@@ -27,9 +27,9 @@ import numba
 import numpy as np
 import pytest
 
-from w2s.kernels.gram_chain import gram_chain, gram_state
+from w2s.kernels.elicitation import gram_chain, gram_state
 from w2s.kernels.rng import generator
-from w2s.kernels.sgd import online_sgd, online_sgd_numpy
+from w2s.kernels.elicitation import online_sgd, online_sgd_numpy
 from w2s.theory.elicitation import hermite_link
 
 P = 2

@@ -20,17 +20,22 @@ in the one direction ``u``, whose estimate is not averaged over ``d`` directions
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from w2s.kernels.laguerre import reduced_spiked_w2s
+from w2s.kernels.rng import generator
 from w2s.kernels.weighted_ridge import block_rotation_penalty, general_weighted_w2s, spiked_w2s
+from w2s.theory import ridge as R
 from w2s.theory import weighted_ridge as T
+from w2s.validation.plotting import pyplot, save
+from w2s.validation.registry import REGISTRY, Claim, Ladder
 
-from .registry import REGISTRY, Claim, Ladder
 
 SOURCE = "Moniri & Hassani 2025, arXiv 2505.18346, Part (b); spec moniri_hassani.md §2"
 FINITE_SIZE_REASON = ("smooth spectral functional of a Wishart matrix, rank-one spike: O(1/d) bias of the mean "
-                      "(module docstring of w2s.validation.weighted_ridge_claims)")
+                      "(module docstring of w2s.validation.claims.weighted_ridge)")
 
 #: Ladders of the full d x d simulator (the general, non-commuting penalties).
 FAST = Ladder(d=(32, 64, 128, 256), reps=(12000, 6000, 3000, 900))
@@ -113,7 +118,7 @@ def _spiked_claim(cid, title, note, **params):
                    f"1/(1 + kappa g), and the teacher risk R_t; {teacher}. {note}"),
         source=SOURCE, provenance="DERIVED under setup (b) of moniri_hassani.md §2.3", params=params,
         predict=_spiked_predict, simulate=_spiked_simulate, ladders=LADDERS_REDUCED, components=comps,
-        finite_size=1.0, finite_size_reason=FINITE_SIZE_REASON, family="weighted-ridge", setup=SETUP))
+        finite_size=1.0, finite_size_reason=FINITE_SIZE_REASON, family="weighted_ridge", setup=SETUP))
 
 
 _spiked_claim("wridge.spiked.gs<1.zeta=0.8", "Spiked student, under-parameterised (gamma_s = 0.5), strong alignment",
@@ -167,7 +172,7 @@ REGISTRY.add(Claim(
     params=dict(lam_t=0.4, gamma_t=0.5, lam_s=0.6, gamma_s=2.0, sigma2=1.0, r2=1.0, eigs_t=(0.5, 2.0), angle_t=0.0,
                 eigs_s=(0.3, 1.5), angle_s=0.7),
     predict=_general_predict, simulate=_general_simulate, ladders=LADDERS, components=("R_t", "R_s"),
-    finite_size=1.0, finite_size_reason=FINITE_SIZE_REASON, family="weighted-ridge",
+    finite_size=1.0, finite_size_reason=FINITE_SIZE_REASON, family="weighted_ridge",
     setup=("d even; Gamma = d/2 copies of a 2x2 block (traces per block, hence the prediction, do not depend on d); "
            "beta* uniform on the sphere of radius sqrt(r2); whitened exact solve. gamma_t = 0.5 and gamma_s = 2 make "
            "n = d/gamma an integer on the whole ladder: with gamma_s = 1.5, round(d/1.5) alternated its rounding "
@@ -222,7 +227,7 @@ REGISTRY.add(Claim(
     components=tuple(c for z in _ZETAS for c in (f"R_s/R_t(zeta={z:g})", f"R_s-R_t(zeta={z:g})")),
     sign=tuple(s for _ in _ZETAS for s in (False, True)),
     finite_size=1.0, finite_size_reason=FINITE_SIZE_REASON + "; the per-draw ratio of two concentrating risks has an "
-    "O(1/d) bias too (delta method)", family="weighted-ridge", falsifier=GAP_FALSIFIER,
+    "O(1/d) bias too (delta method)", family="weighted_ridge", falsifier=GAP_FALSIFIER,
     setup="n_t = round(d/gamma_t); infinite student data: beta_s = (I + lam_s Gamma_s)^{-1} beta_t exactly; " + SETUP))
 
 
@@ -269,7 +274,7 @@ REGISTRY.add(Claim(
     params=dict(gamma_t=2.0, gamma_s=2.0, sigma2=1.0, r2=1.0, delta=ZETA_C_DELTA),
     predict=_zeta_c_predict, simulate=_zeta_c_simulate, ladders=LADDERS_REDUCED,
     components=("R_s-R_t(zeta_c-delta)", "R_s-R_t(zeta_c+delta)"), sign=(True, True),
-    finite_size=1.0, finite_size_reason=FINITE_SIZE_REASON, family="weighted-ridge", falsifier=GAP_FALSIFIER,
+    finite_size=1.0, finite_size_reason=FINITE_SIZE_REASON, family="weighted_ridge", falsifier=GAP_FALSIFIER,
     setup=SETUP + "; the same design and noise at both alignments (common random numbers)"))
 
 
@@ -306,15 +311,82 @@ REGISTRY.add(Claim(
     ladders={"fast": Ladder(d=(8, 24, 64), reps=(24000, 12000, 4000)),
              "full": Ladder(d=(8, 24, 64, 160), reps=(48000, 24000, 8000, 2000))},
     components=("R_t", "R_s", "R_t^2", "R_s^2"), scale=(_AR[0], _AR[1], _AR[0] ** 2, _AR[1] ** 2), finite_size=0.0,
-    finite_size_reason="identity in law: the difference of means is 0 at every d", family="weighted-ridge",
+    finite_size_reason="identity in law: the difference of means is 0 at every d", family="weighted_ridge",
     setup="independent reduced and full draws per replicate; n_t = round(d/gamma_t), n_s = round(d/gamma_s)"))
 
 
-def _register_figures():
-    from . import weighted_ridge_figures as F
-
-    REGISTRY.add_figure("weighted-ridge", F.ratio_vs_zeta)
-    REGISTRY.add_figure("weighted-ridge", F.zeta_c_curve)
 
 
-_register_figures()
+# ==============================================================================================================
+# Figures for the weighted-ridge family (Moniri & Hassani 2025, Part (b)): theory curves with simulation points.
+#
+# Makers have the signature ``maker(run, figdir, seed) -> [(path, caption), ...]`` and run their own small seeded
+# simulations (a few seconds), so the figures are reproducible.
+# ==============================================================================================================
+
+
+FIG_D = 256  #: dimension of the simulation points
+FIG_REPS = 30  #: replicates per point (points carry 2 SE bars)
+
+
+def ratio_vs_zeta(run, figdir: Path, seed: int):
+    """Optimised spiked student R_s / R_t* against zeta for several gamma_s (teacher at lam_t*)."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6.5, 4.4), dpi=110)
+    gamma_t, sigma2 = 2.0, 1.0
+    lam_t = float(R.optimal_teacher_lambda(gamma_t, sigma2))
+    R_star = float(R.optimal_teacher_risk(gamma_t, sigma2))
+    zs = np.linspace(0.0, 1.0, 41)
+    z_sim = np.array([0.2, 0.5, 0.7, 0.85, 0.95])
+    for k, gamma_s in enumerate((0.5, 1.5, 2.0, 4.0)):
+        color = f"C{k}"
+        th = [T.optimal_aligned_student(lam_t, gamma_t, gamma_s, z, sigma2).R_s / R_star for z in zs]
+        ax.plot(zs, th, color=color, lw=1.5, label=f"gamma_s = {gamma_s:g}")
+        if gamma_s > 1:
+            ax.axvline(T.zeta_c(gamma_t, gamma_s, sigma2), color=color, ls=":", lw=0.8)
+        rng = generator(seed, f"figure:wridge:ratio:{gamma_s}")
+        n_t, n_s = round(FIG_D / gamma_t), round(FIG_D / gamma_s)
+        means, ses = [], []
+        for z in z_sim:
+            lam_s = T.optimal_aligned_student(lam_t, gamma_t, gamma_s, z, sigma2).lam_s
+            vals = [spiked_w2s(FIG_D, n_t, n_s, [lam_t], [lam_s], [0.0], zeta=z, sigma2=sigma2, rng=rng).R_s[0, 0, 0]
+                    for _ in range(FIG_REPS)]
+            means.append(np.mean(vals) / R_star)
+            ses.append(np.std(vals, ddof=1) / np.sqrt(FIG_REPS) / R_star)
+        ax.errorbar(z_sim, means, yerr=2 * np.array(ses), fmt="o", ms=4, color=color, capsize=2)
+    ax.plot(zs, T.aligned_ratio_infinite_data(gamma_t, zs, sigma2), "k--", lw=1, label="gamma_s -> 0 (closed form)")
+    ax.axhline(1.0, color="k", lw=0.8)
+    ax.set_xlabel("alignment zeta = <u, beta*>/||beta*||")
+    ax.set_ylabel("R_s / R_t*  (optimised lam_s, g_s = 0)")
+    ax.set_title(f"gamma_t = {gamma_t:g}, sigma2 = r2 = 1, teacher at lam_t*; points: d = {FIG_D}, "
+                 f"{FIG_REPS} replicates, 2 SE", fontsize=8)
+    ax.legend(fontsize=7)
+    path = save(fig, figdir / "wridge_ratio_vs_zeta.png")
+    return [(path, "Weighted ridge (Part b): optimised spiked student over the optimally tuned teacher, against the "
+                   "alignment zeta. Below 1 the student wins; dotted lines mark zeta_c for gamma_s > 1; for "
+                   "gamma_s <= 1 it wins at every zeta > 0. Dashed: the gamma_s -> 0 closed form.")]
+
+
+def zeta_c_curve(run, figdir: Path, seed: int):
+    """zeta_c(gamma_s) for two teachers (closed form + root finding; certified at one point)."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(5.5, 4), dpi=110)
+    gs = np.geomspace(1.01, 20, 60)
+    for gamma_t in (0.5, 2.0):
+        ax.plot(gs, [T.zeta_c(gamma_t, g) for g in gs], label=f"gamma_t = {gamma_t:g}")
+    ax.plot([0.1, 1.0], [0.0, 0.0], color="k", lw=2, label="zeta_c = 0 for gamma_s <= 1")
+    ax.set_xscale("log")
+    ax.set_xlabel("gamma_s = d / n_s")
+    ax.set_ylabel("critical alignment zeta_c")
+    ax.set_ylim(-0.02, 1.0)
+    ax.set_title("The aligned student beats the optimal teacher iff zeta > zeta_c", fontsize=9)
+    ax.legend(fontsize=7)
+    path = save(fig, figdir / "wridge_zeta_c.png")
+    return [(path, "Weighted ridge (Part b): critical alignment zeta_c(gamma_s) (sigma2 = r2 = 1). It jumps at "
+                   "gamma_s = 1, like Part (a)'s threshold; the claim wridge.zeta-c certifies it at gamma_t = gamma_s "
+                   "= 2 by simulating zeta_c -/+ 0.1.")]
+
+
+# ----- figures of the family, drawn into the report --------------------------------------------------------------
+for _maker in (ratio_vs_zeta, zeta_c_curve):
+    REGISTRY.add_figure("weighted_ridge", _maker)
