@@ -106,8 +106,8 @@ class Claim:
     id: str
     title: str
     statement: str
-    source: str  #: paper and spec section
-    provenance: str  #: e.g. "DERIVED under setup (a) of moniri_hassani.md §1.4"
+    source: str  #: paper, and the docs page and section that state the formula
+    provenance: str  #: e.g. "DERIVED under the ridge setup (docs/ridge.md §1)"; never "Theorem N" unless read
     params: Mapping[str, Any]
     predict: Callable[[Mapping[str, Any]], Any]
     simulate: Callable[..., Any]

@@ -35,8 +35,11 @@ def safe_name(claim_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", claim_id.replace("<", "lt").replace(">", "gt"))
 
 
-def convergence_figure(result: ClaimResult, path: Path) -> None:
-    """Left: |mean_d - prediction| vs d (log-log, SE bars; lower bars clipped at 90% of the point so they stay
+def convergence_figure(result: ClaimResult, path: Path | None = None):
+    """The convergence figure of one claim: written to ``path`` (and closed), or returned as a matplotlib
+    ``Figure`` when ``path`` is None (notebooks).
+
+    Left: |mean_d - prediction| vs d (log-log, SE bars; lower bars clipped at 90% of the point so they stay
     on a log axis) with the fitted |Q_hat - Q + a d^-alpha|. Right: the signed discrepancy against d^-alpha,
     where the weighted fit is a straight line whose intercept at d = inf (x = 0) is the extrapolated
     discrepancy, drawn with its +- z_crit SE interval: the claim is certified when that interval covers 0."""
@@ -77,7 +80,10 @@ def convergence_figure(result: ClaimResult, path: Path) -> None:
     bx.set_ylabel("simulated mean - prediction")
     bx.set_title("squares: extrapolated discrepancy +- z_crit SE", fontsize=8)
     fig.suptitle(f"{result.claim.id}: {result.verdict}", fontsize=9)
-    save(fig, path)
+    if path is None:
+        fig.tight_layout()
+        return fig
+    return save(fig, path)
 
 
 def _fmt(x: float, se: float | None = None) -> str:
