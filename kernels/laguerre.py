@@ -237,7 +237,7 @@ def reduced_ridge_w2s(d: int, n_t: int, n_s: int | None, lam_t, lam_s=None, *, s
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Weighted ridge with a rank-one spike Gamma = I - (1 - g) u u^T, reduced (spec moniri_hassani.md §2)
+# Weighted ridge with a rank-one spike Gamma = I - (1 - g) u u^T, reduced (docs/weighted_ridge.md §3.3)
 # ---------------------------------------------------------------------------------------------------------------
 
 @jit

@@ -23,7 +23,7 @@ the ``k`` eigen-directions plus the null-space scalars ``||u_perp||^2 = 1 - ||w|
 
 Spike-direction quantities fluctuate more than bulk ones: an ``O(1)`` share ``zeta^2`` of the signal sits in the
 single direction ``u``, so ``<u, beta_t>`` carries a fluctuation of order ``d^{-1/2}`` that is not averaged over
-``d`` directions (spec moniri_hassani.md §5); the validation ladders give the spiked claims more replicates.
+``d`` directions (docs/weighted_ridge.md §3.4); the validation ladders give the spiked claims more replicates.
 
 General penalties (whitened basis)
 ----------------------------------
@@ -155,7 +155,7 @@ def spiked_w2s(d: int, n_t: int, n_s: int | None, lam_t, lam_s, g_s, *, zeta: fl
                sigma2: float = 1.0, r2: float = 1.0, rng: np.random.Generator) -> SpikedSample:
     """One replicate of the spiked weighted-ridge teacher -> student problem over the ``(lam_t, lam_s, g_s)`` grid.
 
-    ``u = e_1`` and ``beta* = sqrt(r2) (zeta e_1 + sqrt(1 - zeta^2) e_2)`` (spec moniri_hassani.md §5; the design is
+    ``u = e_1`` and ``beta* = sqrt(r2) (zeta e_1 + sqrt(1 - zeta^2) e_2)`` (docs/weighted_ridge.md §3.1; the design is
     rotation invariant, so this is the general case in law). Draw order: ``X_t``, noise, ``X_s``.
     ``n_s=None`` is the infinite-data student ``beta_s = (I + lam_s Gamma_s)^{-1} beta_t`` (no ``X_s`` drawn).
     """

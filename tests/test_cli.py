@@ -39,7 +39,7 @@ def test_list_json(capsys):
     ids = {c["id"] for c in claims}
     assert RISK in ids
     paper = [c for c in claims if c["source"].startswith("Moniri")]  # (not the simulator/sampler certificates)
-    assert paper and all("DERIVED under setup (a)" in c["provenance"] for c in paper)
+    assert paper and all("DERIVED under the ridge setup (docs/ridge.md" in c["provenance"] for c in paper)
 
 
 def test_list_table(capsys):

@@ -1,4 +1,4 @@
-"""Tests of ``w2s.theory.feature_learning`` (Moniri & Hassani 2025, Part (c); spec moniri_hassani.md §3.2):
+"""Tests of ``w2s.theory.feature_learning`` (Moniri & Hassani 2025, Part (c); docs/feature_learning.md §2):
 Gaussian moments against mpmath, closed forms, edge regimes (gamma -> 0, pure-hard target, zero noise) and
 bad input."""
 
@@ -31,7 +31,7 @@ def test_link_moments_against_mpmath(name):
 
 
 def test_spec_check_value():
-    """Spec §3.2: linear easy link, 0.471 predicted; recovered with gamma = 0.5, He_2 hard link, sigma2 = 0.25."""
+    """docs/feature_learning.md §2.2: linear easy link, 0.471 predicted; recovered with gamma = 0.5, He_2 hard link, sigma2 = 0.25."""
     assert F.teacher_alignment("linear", "he2", 0.5, 0.25)[0] == pytest.approx(8 / 17, rel=1e-12)
 
 

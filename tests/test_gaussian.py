@@ -41,7 +41,7 @@ def test_kinked_integrand_converges_algebraically():
 
 
 def test_he3_squared_expansion_and_information_exponent():
-    """spec awano_suzuki_elicitation.md §2: He_3^2 = He_6 + 9 He_4 + 18 He_2 + 6, so T(y) = y^2 - E y^2 has IE 2."""
+    """docs/elicitation.md: He_3^2 = He_6 + 9 He_4 + 18 He_2 + 6, so T(y) = y^2 - E y^2 has IE 2."""
     c = G.hermite_coefficients(lambda z: G.hermite(3, z) ** 2, 8)
     expect = np.zeros(9)
     for k, a in ((6, 1.0), (4, 9.0), (2, 18.0), (0, 6.0)):

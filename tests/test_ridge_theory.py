@@ -1,12 +1,12 @@
-"""Tests of ``w2s.theory.ridge``: ridge teacher -> ridge student closed forms (moniri_hassani.md §1.3-1.7).
+"""Tests of ``w2s.theory.ridge``: ridge teacher -> ridge student closed forms (docs/ridge.md §2.2-2.7).
 
 Three kinds of evidence:
 
 * the closed forms against the 80-digit referee ``w2s.theory.mpref`` (textbook formulas, independent route),
   over the whole stated range ``lam`` in [1e-10, 1e10], ``gamma`` in [1e-4, 1e4];
-* the limits, identities, symmetries and optimality statements of the spec, each with a tolerance derived from
+* the limits, identities, symmetries and optimality statements of docs/ridge.md §2, each with a tolerance derived from
   an explicit error bound or from the conditioning of the statement;
-* the reference tables R1, R3, R4, R5 of spec §7.
+* the reference tables R1, R3, R4, R5 of docs/ridge.md §2.8.
 """
 
 from __future__ import annotations
@@ -152,13 +152,13 @@ def test_optimal_student_lambda_infinite_data_matches_referee(lam_t, gamma_t, si
         ref = Bt / (r2 * t1) - 1
         scale = mpref.v_trace(lam_t, gamma_t) * (mpref.mpf(sigma2) * gamma_t + mpref.mpf(r2) * lam_t) / (r2 * t1)
         assert abs(got - ref) <= 1e-10 * abs(ref) + 1e-13 * scale
-        # R_s* = r2 - r2^2 tau1_t^2/B_t (spec §1.4; referee, first form) vs r2 c_t E_t/B_t (numpy, no cancellation)
+        # R_s* = r2 - r2^2 tau1_t^2/B_t (docs/ridge.md §2.3; referee, first form) vs r2 c_t E_t/B_t (numpy, no cancellation)
         R_star_ref = mpref.mpf(r2) - mpref.mpf(r2) ** 2 * t1**2 / Bt
         assert mpref.rel_err(ridge.optimal_student_risk_infinite_data(lam_t, gamma_t, sigma2, r2), R_star_ref) <= RTOL
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Reference table R1 (spec §7)
+# Reference table R1 (docs/ridge.md §2.8)
 # ---------------------------------------------------------------------------------------------------------------
 
 TABLE_R1 = [
@@ -232,7 +232,7 @@ def test_scalar_inputs_give_python_float(func, args):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Limits (spec §1.3, §1.4)
+# Limits (docs/ridge.md §2.2, §2.3)
 # ---------------------------------------------------------------------------------------------------------------
 
 
@@ -346,7 +346,7 @@ def test_student_infinite_data_limit(lam_t, gamma_t, lam_s, sigma2, r2):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Optimal ridges (spec §1.3, §1.4)
+# Optimal ridges (docs/ridge.md §2.2, §2.3)
 # ---------------------------------------------------------------------------------------------------------------
 
 
@@ -360,7 +360,7 @@ def test_optimal_teacher_lambda_minimises_teacher_risk(gamma_t, sigma2, r2):
     assert lam_star == sigma2 * gamma_t / r2
     assume(LAM_LO <= lam_star <= LAM_HI)
     R_star = ridge.teacher_risk(lam_star, gamma_t, sigma2, r2)
-    # R_t* = r2 lam* m(-lam*) (spec §1.3): closed form vs teacher_risk vs the referee
+    # R_t* = r2 lam* m(-lam*) (docs/ridge.md §2.2): closed form vs teacher_risk vs the referee
     assert mpref.rel_err(ridge.optimal_teacher_risk(gamma_t, sigma2, r2), R_star) <= 1e-13
     with mpref.mp.workdps(mpref.DPS):
         assert mpref.rel_err(R_star, r2 * lam_star * mpref.stieltjes(lam_star, gamma_t)) <= RTOL
@@ -409,7 +409,7 @@ def test_optimal_student_infinite_data(lam_t, gamma_t, sigma2, r2):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# rho, theta and the W2S criterion (spec §1.5)
+# rho, theta and the W2S criterion (docs/ridge.md §2.4-2.5)
 # ---------------------------------------------------------------------------------------------------------------
 
 
@@ -481,7 +481,7 @@ def test_rho_star_at_or_below_one(gamma_s):
 @edge_examples_teacher
 @given(lam_t=LAM, gamma_t=GAMMA, sigma2=SIGMA2, r2=R2)
 def test_key_identity_and_theta_below_two_iff_under_regularised(lam_t, gamma_t, sigma2, r2):
-    # B_t - r2 tau1_t = v_t (sigma2 gamma_t - r2 lam_t) (spec §1.5), exactly in the referee ...
+    # B_t - r2 tau1_t = v_t (sigma2 gamma_t - r2 lam_t) (docs/ridge.md §2.4), exactly in the referee ...
     with mpref.mp.workdps(mpref.DPS):
         s2, rr = mpref.mpf(sigma2), mpref.mpf(r2)
         t1, Bt, v = (mpref.tau1(lam_t, gamma_t), mpref.teacher_norm2(lam_t, gamma_t, sigma2, r2),
@@ -512,7 +512,7 @@ def test_key_identity_and_theta_below_two_iff_under_regularised(lam_t, gamma_t, 
 @edge_examples(("lam_t", "gamma_t"), ("lam_s", "gamma_s"), sigma2=1.0, r2=1.0)
 @given(lam_t=LAM, gamma_t=GAMMA, lam_s=LAM, gamma_s=GAMMA, sigma2=SIGMA2, r2=R2)
 def test_risk_difference_decomposition(lam_t, gamma_t, lam_s, gamma_s, sigma2, r2):
-    # R_s - R_t = (1 - tau1_s)(2 r2 tau1_t - rho_s B_t) (spec §1.5). Exact in the referee ...
+    # R_s - R_t = (1 - tau1_s)(2 r2 tau1_t - rho_s B_t) (docs/ridge.md §2.4). Exact in the referee ...
     with mpref.mp.workdps(mpref.DPS):
         lhs = mpref.student_risk(lam_t, gamma_t, lam_s, gamma_s, sigma2, r2) - mpref.teacher_risk(
             lam_t, gamma_t, sigma2, r2)
@@ -537,7 +537,7 @@ def test_risk_difference_decomposition(lam_t, gamma_t, lam_s, gamma_s, sigma2, r
 @example(f=1.0, gamma_t=2.0, gamma_s=1.0, sigma2=1.0, r2=1.0)
 @given(f=log_uniform(1.0, 1e5), gamma_t=GAMMA, gamma_s=GAMMA, sigma2=log_uniform(1e-3, 1e3), r2=R2_MOD)
 def test_no_student_ridge_helps_at_or_above_optimal_teacher_ridge(f, gamma_t, gamma_s, sigma2, r2):
-    # spec §1.5 item 3: lam_t >= lam_t* = sigma2 gamma_t / r2 implies R_s >= R_t for every lam_s. Asserted on a
+    # docs/ridge.md §2.5 item 3: lam_t >= lam_t* = sigma2 gamma_t / r2 implies R_s >= R_t for every lam_s. Asserted on a
     # 401-point grid over the whole lam_s range, up to the few-ulp rounding of the two risks (when gamma_s is
     # tiny and lam_t = lam_t*, R_s - R_t ~ lam_s (2 - rho) R ~ 1e-20 R is below rounding).
     lam_t = min(sigma2 * gamma_t / r2 * f, LAM_HI)
@@ -551,7 +551,7 @@ def test_no_student_ridge_helps_at_or_above_optimal_teacher_ridge(f, gamma_t, ga
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# W2S boundary (spec §1.5)
+# W2S boundary (docs/ridge.md §2.5)
 # ---------------------------------------------------------------------------------------------------------------
 
 
@@ -661,7 +661,7 @@ def test_w2s_boundary_no_roots_above_lambda_c(gamma_s):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Threshold lambda_c (spec §1.5, Table R3)
+# Threshold lambda_c (docs/ridge.md §2.5, Table R3)
 # ---------------------------------------------------------------------------------------------------------------
 
 TABLE_R3_GAMMA_S = (0.5, 1.0, 1.5, 2.0, 4.0, 10.0)
@@ -702,7 +702,7 @@ def test_lambda_c_properties(gamma_s, gamma_t, sigma2, r2):
     lc = ridge.lambda_c(gamma_s, gamma_t, sigma2, r2)
     assert 0.0 <= lc <= lam_star
     if gamma_s < 1:
-        assert lc == lam_star  # spec §1.5 item 1: W2S iff lam_t < lam_t*
+        assert lc == lam_star  # docs/ridge.md §2.5 item 1: W2S iff lam_t < lam_t*
     elif lc > 0:
         # theta(lam_c) = rho*(gamma_s); Brent's xtol 1e-14 in log lam and theta' bounded: 1e-12 relative
         assert ridge.theta(lc, gamma_t, sigma2, r2) == pytest.approx(ridge.rho_star(gamma_s), rel=1e-12)
@@ -713,7 +713,7 @@ def test_lambda_c_properties(gamma_s, gamma_t, sigma2, r2):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Optimal student at finite gamma_s (spec §1.6, Table R4)
+# Optimal student at finite gamma_s (docs/ridge.md §2.6, Table R4)
 # ---------------------------------------------------------------------------------------------------------------
 
 TABLE_R4_GAMMA_S = (0.5, 1.0, 2.0, 4.0)
@@ -728,7 +728,7 @@ TABLE_R4 = [
 def _printed_3sig(value: float, printed: float) -> bool:
     """``value`` agrees with a 3-significant-digit table entry.
 
-    The spec's Table R4 was evidently rounded twice (to 4 and then to 3 significant digits): 0.65547 is printed
+    Table R4 (docs/ridge.md §2.8) was evidently rounded twice (to 4 and then to 3 significant digits): 0.65547 is printed
     0.656, 2.10495 as 2.11 and 7.82495 as 7.83. So allow 0.55 units of the last printed digit (0.5 for the final
     rounding plus 0.05 for the first) instead of 0.5.
     """
@@ -810,7 +810,7 @@ def test_optimal_student_approaches_infinite_data_closed_form(teacher):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Student reusing the teacher's inputs (spec §1.7, Table R5)
+# Student reusing the teacher's inputs (docs/ridge.md §2.7, Table R5)
 # ---------------------------------------------------------------------------------------------------------------
 
 

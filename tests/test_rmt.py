@@ -1,6 +1,6 @@
-"""Tests of ``w2s.theory.rmt`` (Marchenko–Pastur ridge quantities, moniri_hassani.md §1.2).
+"""Tests of ``w2s.theory.rmt`` (Marchenko–Pastur ridge quantities, docs/ridge.md §2.1).
 
-The referee is ``w2s.theory.mpref``: the spec's textbook root formulas evaluated at 80 significant digits, an
+The referee is ``w2s.theory.mpref``: the textbook root formulas of docs/ridge.md §2.1 evaluated at 80 significant digits, an
 independent route from the cancellation-free double-precision forms of ``rmt``.
 """
 
@@ -146,7 +146,7 @@ def test_mp_quantities_broadcast_shapes():
 
 @pytest.mark.parametrize("gamma", [1e-4, 0.1, 0.5, 0.9, 1.1, 2.0, 10.0, 1e4])
 def test_ridgeless_limits(gamma):
-    # spec §1.2: lam -> 0 gives kappa -> max(0, gamma-1), tau1 -> min(1, 1/gamma), c -> gamma/(1-gamma) or
+    # docs/ridge.md §2.1: lam -> 0 gives kappa -> max(0, gamma-1), tau1 -> min(1, 1/gamma), c -> gamma/(1-gamma) or
     # 1/(gamma-1). The corrections are O(lam gamma/(1-gamma)^2) <= 1.1e-8 at lam = 1e-10, |1-gamma| >= 0.1.
     lam = 1e-10
     if gamma < 1:

@@ -1,10 +1,10 @@
-"""Tests of ``w2s.theory.weighted_ridge`` (Moniri & Hassani 2025, Part (b); spec moniri_hassani.md §2).
+"""Tests of ``w2s.theory.weighted_ridge`` (Moniri & Hassani 2025, Part (b); docs/weighted_ridge.md).
 
 * the spiked closed forms against the 80-digit referee ``w2s.theory.mpref`` (Stieltjes route, term by term as
-  printed in spec §2.3) over the stated range;
+  printed in docs/weighted_ridge.md §2.2) over the stated range;
 * exact reductions: ``g_s = 1`` or ``zeta = 0`` give Part (a); ``Gamma = I`` in the general equivalent gives Part (a);
   the general equivalent with an explicit ``d x d`` spike tends to the spiked formula at rate ``1/d``;
-* the optimality statements of §2.4 (``g_s = 0`` optimal; the ``gamma_s -> 0`` ratio), Tables R6 and R7;
+* the optimality statements of docs/weighted_ridge.md §2.3 (``g_s = 0`` optimal; the ``gamma_s -> 0`` ratio), Tables R6 and R7;
 * edge regimes (``zeta`` in {0, 1}, ``g`` in {0, 1}, ``gamma_s`` at and around 1) and ``ValueError`` on bad input.
 """
 
@@ -59,7 +59,7 @@ def test_spiked_student_against_mpmath(lam_t, gamma_t, lam_s, gamma_s, g_s, zeta
 @given(LAM, GAMMA, LAM, GAMMA, UNIT, UNIT, SIGMA2, R2)
 @settings(max_examples=budget(100))
 def test_no_spike_or_no_alignment_is_part_a(lam_t, gamma_t, lam_s, gamma_s, g_s, zeta, sigma2, r2):
-    """Spec §2.3: g_s = 1 or zeta = 0 recovers Part (a) (same algebra: equal to rounding)."""
+    """docs/weighted_ridge.md §2.2: g_s = 1 or zeta = 0 recovers Part (a) (same algebra: equal to rounding)."""
     a = ridge.student_risk(lam_t, gamma_t, lam_s, gamma_s, sigma2, r2)
     assert rel(W.weighted_student_risk(lam_t, gamma_t, lam_s, gamma_s, 1.0, zeta, sigma2, r2), a) < 1e-12
     assert rel(W.weighted_student_risk(lam_t, gamma_t, lam_s, gamma_s, g_s, 0.0, sigma2, r2), a) < 1e-12
@@ -102,7 +102,7 @@ def test_zeta_c_is_a_root_and_edges():
 @given(log_uniform(1e-3, 1e3), st.floats(0.0, 1.0), SIGMA2.filter(lambda s: s > 0), R2)
 @settings(max_examples=budget(100))
 def test_infinite_data_ratio(gamma_t, zeta, sigma2, r2):
-    """Spec §2.4: R_s*/R_t* = 1 - zeta^4 p_t (1-p_t)/(1 - zeta^2 p_t) <= 1, = 1 only at zeta = 0."""
+    """docs/weighted_ridge.md §2.3: R_s*/R_t* = 1 - zeta^4 p_t (1-p_t)/(1 - zeta^2 p_t) <= 1, = 1 only at zeta = 0."""
     lam_t = sigma2 * gamma_t / r2
     R_t = ridge.optimal_teacher_risk(gamma_t, sigma2, r2)
     lam_s, R_s = W.optimal_aligned_student_infinite_data(lam_t, gamma_t, zeta, sigma2, r2)
@@ -137,7 +137,7 @@ def test_general_with_identity_is_part_a():
 
 
 def test_general_reduces_to_spiked_at_rate_one_over_d():
-    """An explicit d x d spike moves the normalised traces by O(1/d): the general equivalent tends to §2.3's
+    """An explicit d x d spike moves the normalised traces by O(1/d): the general equivalent tends to docs/weighted_ridge.md §2.2's
     spiked formula, and doubling d halves the difference (up to O(1/d^2))."""
     z, gs, gt = 0.6, 0.3, 0.5
     spiked = (W.weighted_teacher_risk(0.3, 0.7, z, gt), W.weighted_student_risk(0.3, 0.7, 0.4, 1.5, gs, z, g_t=gt))

@@ -1,6 +1,6 @@
 r"""One-step feature learning in a two-index model (Moniri & Hassani 2025, arXiv 2505.18346, Part (c)).
 
-DERIVED under the reconstructed setup of ``shared/theory/moniri_hassani.md`` §3.1-3.2 (the paper's own
+DERIVED under the reconstructed two-index setup of ``docs/feature_learning.md`` §1-2 (the paper's own
 architecture, step size and alignment definition were not available; nothing here is the paper's theorem).
 
 Model (stated once; used by the simulators of :mod:`w2s.kernels.feature_learning` and the claims)
@@ -10,7 +10,7 @@ Model (stated once; used by the simulators of :mod:`w2s.kernels.feature_learning
   exponent 1 (``c_e = E[g_e'(z)] = E[z g_e(z)] != 0``), the hard link ``g_h`` exponent >= 2 (``c_h = 0``).
 * Two-layer network ``f(x) = a^T sigma(W x) / sqrt(N)``. One gradient step on ``W`` from ``W_0`` with ``n = d/gamma``
   samples on the squared loss ``(1/2n) sum (y - f)^2``: at initialisation the gradient is, to leading order,
-  rank one, ``G ~ -(mu_1(sigma)/sqrt(N)) a v^T`` with the **learned direction** ``v = X^T y / n`` (§3.2). The
+  rank one, ``G ~ -(mu_1(sigma)/sqrt(N)) a v^T`` with the **learned direction** ``v = X^T y / n`` (docs/feature_learning.md §2.1). The
   claims certify statements about ``v`` (and about neurons updated along it), not about the top singular vector
   of ``W_0 + eta G`` (whose overlap is smaller, a BBP-type effect depending on ``eta``; shown, not certified).
 * Teacher: ``v_t = X_t^T y / n_t`` (``gamma_t = d/n_t``).
@@ -25,14 +25,14 @@ Model (stated once; used by the simulators of :mod:`w2s.kernels.feature_learning
 
 Predictions (d, n -> infinity, gamma fixed)
 -------------------------------------------
-* ``<v, u_k> -> c_k = E[g_k'(z)]`` and ``||v||^2 -> c_e^2 + c_h^2 + gamma E[y^2]`` (§3.2), so
+* ``<v, u_k> -> c_k = E[g_k'(z)]`` and ``||v||^2 -> c_e^2 + c_h^2 + gamma E[y^2]`` (docs/feature_learning.md §2.2), so
   ``cos^2(v, u_e) -> c_e^2 / (c_e^2 + c_h^2 + gamma E[y^2])`` and ``cos^2(v, u_h) -> 0`` (``c_h = 0``); here
   ``E[y^2] = E[g_e^2] + E[g_h^2] + 2 E[g_e] E[g_h] + sigma2``. The squared overlap with ``u_h`` has mean
   ``E[z_h^2 y^2] / (n ||v||^2) = O(1/d)``.
 * Student (derived here by the same Stein identity: ``E[x phi(<w_t, x>)] = E[phi'(z)] w_t`` for unit ``w_t``):
   ``<v_s, u_e> -> c_phi cos(v_t, u_e)``, ``||v_s||^2 -> c_phi^2 + gamma_s E[phi(z)^2]``, hence
   ``cos^2(v_s, u_e) -> cos^2(v_t, u_e) c_phi^2 / (c_phi^2 + gamma_s E[phi^2])``: never above the teacher's
-  alignment (data processing, §3.2).
+  alignment (data processing, docs/feature_learning.md §2.4).
 * Retention: ``<v_s, u_h> -> 0`` and ``<v_s, xi> -> 0``, so the updated neuron keeps its unnormalised hard
   overlap, ``<w', u_h> -> rho_h``, and after normalisation
   ``<w', u_h>/||w'|| -> rho_h / sqrt(1 + eta^2 ||v_s||^2)`` while ``<w', u_e>/||w'|| -> eta <v_s, u_e> /
@@ -116,7 +116,7 @@ def _check_gamma(name, gamma):
 
 
 def teacher_alignment(g_e: str | Callable, g_h: str | Callable, gamma: float, sigma2: float = 0.0) -> tuple[float, float]:
-    r"""``(cos^2(v, u_e), cos^2(v, u_h))`` limits for ``v = X^T y / n`` (spec §3.2; module docstring).
+    r"""``(cos^2(v, u_e), cos^2(v, u_h))`` limits for ``v = X^T y / n`` (docs/feature_learning.md §2.2; module docstring).
 
     ``gamma = d/n`` in [1e-4, 1e4], ``sigma2 >= 0``. Raises ``ValueError`` if the target is identically zero.
     """

@@ -1,6 +1,6 @@
 r"""Gaussian expectations and Hermite expansions, shared by the single- and multi-index theories.
 
-Conventions (``shared/theory/README.md``, common conventions): Hermite polynomials are the probabilists'
+Conventions (``docs/conventions.md`` §1.6): Hermite polynomials are the probabilists'
 ``He_k`` (``He_0 = 1``, ``He_1 = z``, ``He_{k+1} = z He_k - k He_{k-1}``), orthogonal under ``N(0, 1)`` with
 ``E[He_j(Z) He_k(Z)] = k! delta_jk``; the *normalised* ``h_k = He_k / sqrt(k!)`` are orthonormal. The Hermite
 coefficient of ``f`` is ``c_k(f) = E[f(Z) h_k(Z)]`` (so ``f = sum_k c_k h_k`` in ``L^2(N(0,1))``), and its
@@ -9,8 +9,8 @@ with correlation ``rho``, Mehler's formula gives ``E[f(Z_1) g(Z_2)] = sum_k c_k(
 
 Sources: Hermite expansions and Mehler's formula (the bilinear generating function of the ``He_k``, e.g. Abramowitz
 & Stegun, Handbook of Mathematical Functions, eq. 22.12.8 and ch. 22); the information exponent as defined by Ben
-Arous, Gheissari & Jagannath (JMLR 2021, arXiv 2003.10409), as used in spec ``awano_suzuki_elicitation.md`` §2 and
-``moniri_hassani.md`` §3.
+Arous, Gheissari & Jagannath (JMLR 2021, arXiv 2003.10409), as used in ``docs/elicitation.md`` and
+``docs/feature_learning.md``.
 
 Quadrature: Gauss–Hermite (probabilists' weight ``exp(-z^2/2)``, :func:`numpy.polynomial.hermite_e.hermegauss`)
 with ``order`` nodes is exact for polynomials of degree ``<= 2 order - 1``; for smooth non-polynomial ``f`` the

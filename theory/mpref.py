@@ -3,13 +3,14 @@ r"""High-precision mpmath "twins" of the Part (a) closed forms: the referee for 
 Used only in tests (``tests/test_rmt.py``, ``tests/test_ridge_theory.py``). No production code path may import
 it, and it imports nothing from :mod:`w2s.kernels` or from the numpy closed forms it referees.
 
-Paper: Moniri & Hassani 2025, arXiv 2505.18346, Part (a). Spec: ``shared/theory/moniri_hassani.md`` §1.2 (Marchenko–Pastur quantities), §1.3 (teacher risk), §1.4
-(student risk, infinite student data), §1.5 (``rho``, ``theta``, ``rho*``), §1.6 (student risk as a function
-of ``lam_s``) and §1.7 (student reusing the teacher's inputs).
+Paper: Moniri & Hassani 2025, arXiv 2505.18346, Part (a). Documentation: ``docs/ridge.md`` §2.1 (Marchenko–Pastur
+quantities), §2.2 (teacher risk), §2.3 (student risk, infinite student data), §2.4 (``rho``, ``theta``, ``rho*``),
+§2.6 (student risk as a function of ``lam_s``) and §2.7 (student reusing the teacher's inputs); the spiked
+weighted-ridge twins follow ``docs/weighted_ridge.md`` §2.2.
 
 Independent route. :mod:`w2s.theory.rmt` and :mod:`w2s.theory.ridge` evaluate everything from
 ``kappa`` through cancellation-free ratios of positive terms in double precision. The twins here instead
-use the *textbook* expressions of the spec, evaluated at 80 significant digits (``mp.workdps(80)``), where the
+use the *textbook* expressions of docs/ridge.md §2, evaluated at 80 significant digits (``mp.workdps(80)``), where the
 cancellations those expressions suffer (at most ~20 digits over the stated range ``lam`` in [1e-10, 1e10],
 ``gamma`` in [1e-4, 1e4]) are harmless:
 
@@ -21,7 +22,7 @@ cancellations those expressions suffer (at most ~20 digits over the stated range
 * ``R_t = r2 lam^2 m' + sigma2 gamma (m - lam m')``, ``B_t = r2 tau2_t + sigma2 gamma_t v_t``,
   ``R_s = r2 (1 - 2 tau1_s tau1_t) + tau2_s B_t``;
 * ``rho = 2 - lam m'/m``, ``theta = 2 r2 tau1_t / B_t``, ``rho*`` from its closed form;
-* the same-inputs student risk (§1.7) by ``mpmath.quad`` (tanh-sinh) directly over the Marchenko–Pastur density
+* the same-inputs student risk (docs/ridge.md §2.7) by ``mpmath.quad`` (tanh-sinh) directly over the Marchenko–Pastur density
   ``sqrt((b-x)(x-a)) / (2 pi gamma x)`` on ``[a, b]`` plus the atom ``(1 - 1/gamma) f(0)`` when ``gamma > 1``.
 
 All functions take Python floats (converted exactly to ``mpf``) and return ``mpmath.mpf``; compare with
@@ -80,20 +81,20 @@ def _traces(lam: float, gamma: float):
 
 
 def stieltjes(lam: float, gamma: float) -> mpf:
-    """``m(-lam; gamma)``, textbook root formula (spec §1.2)."""
+    """``m(-lam; gamma)``, textbook root formula (docs/ridge.md §2.1)."""
     with mp.workdps(DPS):
         return +_m(mpf(lam), mpf(gamma))
 
 
 def stieltjes_deriv(lam: float, gamma: float) -> mpf:
-    """``m'(-lam) = (gamma m^2 + m)/(2 gamma lam m + 1 - gamma + lam)`` (spec §1.2)."""
+    """``m'(-lam) = (gamma m^2 + m)/(2 gamma lam m + 1 - gamma + lam)`` (docs/ridge.md §2.1)."""
     with mp.workdps(DPS):
         L, g = mpf(lam), mpf(gamma)
         return +_mprime(L, g, _m(L, g))
 
 
 def kappa(lam: float, gamma: float) -> mpf:
-    """Positive root of ``k^2 + (1-gamma-lam) k - lam = 0``, textbook root formula (spec §1.2)."""
+    """Positive root of ``k^2 + (1-gamma-lam) k - lam = 0``, textbook root formula (docs/ridge.md §2.1)."""
     with mp.workdps(DPS):
         L, g = mpf(lam), mpf(gamma)
         b = 1 - g - L
@@ -101,31 +102,31 @@ def kappa(lam: float, gamma: float) -> mpf:
 
 
 def tau1(lam: float, gamma: float) -> mpf:
-    """``tau1 = 1 - lam m`` (spec §1.2)."""
+    """``tau1 = 1 - lam m`` (docs/ridge.md §2.1)."""
     with mp.workdps(DPS):
         return +_traces(lam, gamma)[2]
 
 
 def tau2(lam: float, gamma: float) -> mpf:
-    """``tau2 = 1 - 2 lam m + lam^2 m'`` (spec §1.2)."""
+    """``tau2 = 1 - 2 lam m + lam^2 m'`` (docs/ridge.md §2.1)."""
     with mp.workdps(DPS):
         return +_traces(lam, gamma)[3]
 
 
 def v_trace(lam: float, gamma: float) -> mpf:
-    """``v = m - lam m'`` (spec §1.2)."""
+    """``v = m - lam m'`` (docs/ridge.md §2.1)."""
     with mp.workdps(DPS):
         return +_traces(lam, gamma)[4]
 
 
 def c_factor(lam: float, gamma: float) -> mpf:
-    """``c = gamma v`` (spec §1.2)."""
+    """``c = gamma v`` (docs/ridge.md §2.1)."""
     with mp.workdps(DPS):
         return mpf(gamma) * _traces(lam, gamma)[4]
 
 
 def teacher_risk(lam_t: float, gamma_t: float, sigma2: float = 1.0, r2: float = 1.0) -> mpf:
-    """``R_t = r2 lam^2 m' + sigma2 gamma (m - lam m')`` (spec §1.3)."""
+    """``R_t = r2 lam^2 m' + sigma2 gamma (m - lam m')`` (docs/ridge.md §2.2)."""
     with mp.workdps(DPS):
         m, mp_, _t1, _t2, _v = _traces(lam_t, gamma_t)
         L = mpf(lam_t)
@@ -138,14 +139,14 @@ def _teacher_norm2(lam_t, gamma_t, sigma2, r2):
 
 
 def teacher_norm2(lam_t: float, gamma_t: float, sigma2: float = 1.0, r2: float = 1.0) -> mpf:
-    """``B_t = lim ||beta_t||^2 = r2 tau2_t + sigma2 gamma_t v_t`` (spec §1.3)."""
+    """``B_t = lim ||beta_t||^2 = r2 tau2_t + sigma2 gamma_t v_t`` (docs/ridge.md §2.2)."""
     with mp.workdps(DPS):
         return +_teacher_norm2(lam_t, gamma_t, sigma2, r2)[1]
 
 
 def student_risk(lam_t: float, gamma_t: float, lam_s: float, gamma_s: float,
                  sigma2: float = 1.0, r2: float = 1.0) -> mpf:
-    """``R_s = r2 (1 - 2 tau1_s tau1_t) + tau2_s B_t`` (spec §1.4, boxed, first form)."""
+    """``R_s = r2 (1 - 2 tau1_s tau1_t) + tau2_s B_t`` (docs/ridge.md §2.3, first form)."""
     with mp.workdps(DPS):
         t1t, Bt = _teacher_norm2(lam_t, gamma_t, sigma2, r2)
         _m_, _mp, t1s, t2s, _v = _traces(lam_s, gamma_s)
@@ -155,7 +156,7 @@ def student_risk(lam_t: float, gamma_t: float, lam_s: float, gamma_s: float,
 def student_risk_infinite_data(lam_t: float, gamma_t: float, lam_s: float,
                                sigma2: float = 1.0, r2: float = 1.0) -> mpf:
     """``gamma_s -> 0``: ``tau1_s = p_s``, ``tau2_s = p_s^2`` with ``p_s = 1/(1+lam_s)``, so
-    ``R_s = r2 (1 - 2 p_s tau1_t) + p_s^2 B_t`` (spec §1.4)."""
+    ``R_s = r2 (1 - 2 p_s tau1_t) + p_s^2 B_t`` (docs/ridge.md §2.3)."""
     with mp.workdps(DPS):
         t1t, Bt = _teacher_norm2(lam_t, gamma_t, sigma2, r2)
         ps = 1 / (1 + mpf(lam_s))
@@ -163,21 +164,21 @@ def student_risk_infinite_data(lam_t: float, gamma_t: float, lam_s: float,
 
 
 def rho(lam: float, gamma: float) -> mpf:
-    """``rho = 2 - lam m'/m`` (spec §1.5)."""
+    """``rho = 2 - lam m'/m`` (docs/ridge.md §2.4)."""
     with mp.workdps(DPS):
         m, mp_, _t1, _t2, _v = _traces(lam, gamma)
         return 2 - mpf(lam) * mp_ / m
 
 
 def theta(lam_t: float, gamma_t: float, sigma2: float = 1.0, r2: float = 1.0) -> mpf:
-    """``theta = 2 r2 tau1_t / B_t`` (spec §1.5)."""
+    """``theta = 2 r2 tau1_t / B_t`` (docs/ridge.md §2.4)."""
     with mp.workdps(DPS):
         t1t, Bt = _teacher_norm2(lam_t, gamma_t, sigma2, r2)
         return 2 * mpf(r2) * t1t / Bt
 
 
 def rho_star(gamma_s: float) -> mpf:
-    """``sup_lam rho``: 2 (``gamma_s < 1``), 3/2 (``= 1``), ``1 + 1/(2 (g + sqrt(g (g-1))))`` (``> 1``); spec §1.5."""
+    """``sup_lam rho``: 2 (``gamma_s < 1``), 3/2 (``= 1``), ``1 + 1/(2 (g + sqrt(g (g-1))))`` (``> 1``); docs/ridge.md §2.4."""
     with mp.workdps(DPS):
         g = mpf(gamma_s)
         if g < 1:
@@ -189,7 +190,7 @@ def rho_star(gamma_s: float) -> mpf:
 
 def student_risk_same_inputs(lam_t: float, lam_s: float, gamma: float, sigma2: float = 1.0,
                              r2: float = 1.0, *, dps: int = DPS) -> mpf:
-    r"""Same-inputs student risk (spec §1.7) by tanh-sinh quadrature directly over the MP law:
+    r"""Same-inputs student risk (docs/ridge.md §2.7) by tanh-sinh quadrature directly over the MP law:
 
         R_s = int [ r2 (1 - x^2/((x+lam_s)(x+lam_t)))^2 + sigma2 gamma x^3/((x+lam_s)^2 (x+lam_t)^2) ] dmu_MP(x)
 
@@ -228,7 +229,7 @@ def rel_err(approx, exact) -> float:
 
 def _spiked_parts(lam: float, gamma: float, g: float):
     """``(p, p^u, c)`` of a ridge with penalty ``I - (1-g) u u^T``, from the Stieltjes route: ``p = 1 - lam m``,
-    ``kappa = lam m / (1 - lam m)`` (spec §1.2: ``lam m = kappa/(1+kappa)``), ``c = gamma v`` (spec §2.3)."""
+    ``kappa = lam m / (1 - lam m)`` (docs/ridge.md §2.1: ``lam m = kappa/(1+kappa)``), ``c = gamma v`` (docs/weighted_ridge.md §2.2)."""
     _m_, _mp, t1, _t2, v = _traces(lam, gamma)
     kap = (1 - t1) / t1
     return t1, 1 / (1 + kap * mpf(g)), mpf(gamma) * v
@@ -236,7 +237,7 @@ def _spiked_parts(lam: float, gamma: float, g: float):
 
 def weighted_teacher_risk(lam_t: float, gamma_t: float, zeta: float = 0.0, g_t: float = 1.0, sigma2: float = 1.0,
                           r2: float = 1.0) -> mpf:
-    """Spiked teacher risk ``r2 [zeta^2 (1-p^u)^2 + (1-zeta^2)(1-p)^2] + c E_t`` (spec §2.3), textbook form."""
+    """Spiked teacher risk ``r2 [zeta^2 (1-p^u)^2 + (1-zeta^2)(1-p)^2] + c E_t`` (docs/weighted_ridge.md §2.2), textbook form."""
     with mp.workdps(DPS):
         pt, ptu, ct = _spiked_parts(lam_t, gamma_t, g_t)
         z2, R2 = mpf(zeta) ** 2, mpf(r2)
@@ -246,7 +247,7 @@ def weighted_teacher_risk(lam_t: float, gamma_t: float, zeta: float = 0.0, g_t: 
 
 def weighted_student_risk(lam_t: float, gamma_t: float, lam_s: float, gamma_s: float, g_s: float, zeta: float,
                           sigma2: float = 1.0, r2: float = 1.0, g_t: float = 1.0) -> mpf:
-    """Spiked student risk of spec §2.3, term by term as printed there."""
+    """Spiked student risk of docs/weighted_ridge.md §2.2, term by term as printed there."""
     with mp.workdps(DPS):
         pt, ptu, ct = _spiked_parts(lam_t, gamma_t, g_t)
         ps, psu, cs = _spiked_parts(lam_s, gamma_s, g_s)

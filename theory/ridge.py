@@ -1,13 +1,13 @@
 r"""Ridge teacher -> ridge student: asymptotic excess risks, optimal ridges and the W2S phase diagram.
 
 Paper: B. Moniri and H. Hassani, "On the Mechanisms of Weak-to-Strong Generalization: A Theoretical
-Perspective", arXiv 2505.18346 (NeurIPS 2025), Part (a). Spec: ``shared/theory/moniri_hassani.md`` §1.
-Provenance: every formula here is DERIVED under setup (a) of the spec (§1.1, RECONSTRUCTED from the abstract)
-and checked by simulation in ``w2s.validation``; none is copied from the paper, whose statements were not
-available. A result certified by this suite reads "derived under setup (a) of moniri_hassani.md".
+Perspective", arXiv 2505.18346 (NeurIPS 2025), Part (a). Documentation: ``docs/ridge.md``.
+Provenance: every formula here is DERIVED under the ridge setup (docs/ridge.md §1, RECONSTRUCTED from the
+abstract) and checked by simulation in ``w2s.validation``; none is copied from the paper, whose statements were not
+available. A result certified by this suite reads "derived under the ridge setup (docs/ridge.md)".
 
-Setup (a) and normalisation
----------------------------
+The ridge setup and normalisation
+---------------------------------
 * Inputs ``x ~ N(0, I_d)``; labels ``y = x^T beta* + eps``, ``eps ~ N(0, sigma2)``; ``||beta*||^2 = r2``.
 * Ratios ``gamma_t = d/n_t``, ``gamma_s = d/n_s``; proportional limit ``d, n_t, n_s -> inf``.
 * Ridge with the 1/n loss: ``beta_hat = argmin (1/n)||y - X beta||^2 + lam ||beta||^2
@@ -82,7 +82,7 @@ def _teacher(lam_t, gamma_t, sigma2, r2):
 def teacher_risk(lam_t, gamma_t, sigma2=1.0, r2=1.0):
     r"""Asymptotic teacher excess risk ``R_t = lim ||beta_t - beta*||^2``.
 
-    Formula (moniri_hassani.md §1.3, derived under setup (a); Dobriban & Wager 2018, Hastie et al. 2022):
+    Formula (docs/ridge.md §2.2, derived under the ridge setup; Dobriban & Wager 2018, Hastie et al. 2022):
 
         R_t = r2 lam_t^2 m'_t + sigma2 gamma_t (m_t - lam_t m'_t)
             = (r2 (1-p_t)^2 + sigma2 gamma_t p_t^2) / (1 - gamma_t p_t^2)
@@ -95,7 +95,7 @@ def teacher_risk(lam_t, gamma_t, sigma2=1.0, r2=1.0):
 
 
 def teacher_risk_ridgeless(gamma_t, sigma2=1.0, r2=1.0):
-    r"""Ridgeless (min-norm) teacher risk, the ``lam_t -> 0`` limit (spec §1.3, derived under setup (a)).
+    r"""Ridgeless (min-norm) teacher risk, the ``lam_t -> 0`` limit (docs/ridge.md §2.2, derived under the ridge setup).
 
     ``gamma_t < 1``: ``sigma2 gamma_t / (1 - gamma_t)``; ``gamma_t > 1``: ``r2 (1 - 1/gamma_t) + sigma2/(gamma_t - 1)``;
     ``gamma_t = 1``: ``+inf`` when ``sigma2 > 0`` (the interpolation peak), ``0`` when ``sigma2 = 0``.
@@ -111,7 +111,7 @@ def teacher_risk_ridgeless(gamma_t, sigma2=1.0, r2=1.0):
 
 
 def teacher_moments(lam_t, gamma_t, sigma2=1.0, r2=1.0):
-    r"""Limits of ``(<beta*, beta_t>, ||beta_t||^2) = (r2 tau1_t, B_t)`` (spec §1.3).
+    r"""Limits of ``(<beta*, beta_t>, ||beta_t||^2) = (r2 tau1_t, B_t)`` (docs/ridge.md §2.2).
 
     ``B_t = r2 p_t^2 + c_t E_t = r2 tau2_t + sigma2 gamma_t v_t`` with ``E_t = r2 (1-p_t)^2 + sigma2``.
     """
@@ -129,7 +129,7 @@ def _student_from(qt, Et, Bt, r2, qs):
 def student_risk(lam_t, gamma_t, lam_s, gamma_s, sigma2=1.0, r2=1.0):
     r"""Asymptotic student excess risk ``R_s = lim ||beta_s - beta*||^2`` (fresh inputs, noiseless teacher labels).
 
-    Formula (moniri_hassani.md §1.4, boxed; derived under setup (a)):
+    Formula (docs/ridge.md §2.3; derived under the ridge setup):
 
         R_s = r2 (1 - 2 tau1_s tau1_t) + tau2_s B_t
             = r2 (1 - p_s p_t)^2 + p_s^2 c_t E_t + c_s (1 - p_s)^2 B_t
@@ -150,7 +150,7 @@ def student_risk_infinite_data(lam_t, gamma_t, lam_s, sigma2=1.0, r2=1.0):
 
         R_s = r2 (1 - p_s p_t)^2 + p_s^2 c_t E_t,   p_s = 1/(1 + lam_s)
 
-    (spec §1.4, derived under setup (a)). ``lam_s`` may be 0 here (then ``R_s = R_t``).
+    (docs/ridge.md §2.3, derived under the ridge setup). ``lam_s`` may be 0 here (then ``R_s = R_t``).
     """
     qt, Et, _Bt, _s2, r2 = _teacher(lam_t, gamma_t, sigma2, r2)
     ls = _check_lam_nonneg("lam_s", lam_s)
@@ -166,7 +166,7 @@ def _check_lam_nonneg(name, value):
 def student_risk_interpolating(lam_t, gamma_t, gamma_s, sigma2=1.0, r2=1.0):
     r"""Min-norm interpolating student (``gamma_s > 1``, ``lam_s -> 0``): ``R_s = r2 (1 - 2 tau1_t/gamma_s) + B_t/gamma_s``.
 
-    Spec §1.4, derived under setup (a). Requires ``gamma_s`` in (1, 1e4].
+    docs/ridge.md §2.3, derived under the ridge setup. Requires ``gamma_s`` in (1, 1e4].
     """
     check_array("gamma_s", gamma_s, 1.0, GAMMA_RANGE[1], lo_open=True)
     qt, _Et, Bt, _s2, r2 = _teacher(lam_t, gamma_t, sigma2, r2)
@@ -175,14 +175,14 @@ def student_risk_interpolating(lam_t, gamma_t, gamma_s, sigma2=1.0, r2=1.0):
 
 
 def optimal_teacher_lambda(gamma_t, sigma2=1.0, r2=1.0):
-    r"""Optimal teacher ridge ``lam_t* = sigma2 gamma_t / r2`` (spec §1.3; the Bayes ridge for ``beta* ~ N(0, r2 I/d)``)."""
+    r"""Optimal teacher ridge ``lam_t* = sigma2 gamma_t / r2`` (docs/ridge.md §2.2; the Bayes ridge for ``beta* ~ N(0, r2 I/d)``)."""
     g = check_gamma("gamma_t", gamma_t)
     s2, r2 = _noise_signal(sigma2, r2)
     return as_output(s2 * g / r2)
 
 
 def optimal_teacher_risk(gamma_t, sigma2=1.0, r2=1.0):
-    r"""``R_t* = r2 (1 - p_t*) = r2 lam_t* m(-lam_t*)`` at ``lam_t* = sigma2 gamma_t / r2`` (spec §1.3). Needs ``sigma2 > 0``."""
+    r"""``R_t* = r2 (1 - p_t*) = r2 lam_t* m(-lam_t*)`` at ``lam_t* = sigma2 gamma_t / r2`` (docs/ridge.md §2.2). Needs ``sigma2 > 0``."""
     check_array("sigma2", sigma2, 0.0, 1e10, lo_open=True)
     lam = optimal_teacher_lambda(gamma_t, sigma2, r2)
     q = mp_quantities(check_lam("lam_t* = sigma2*gamma_t/r2", lam), np.asarray(gamma_t, float), _checked=True)
@@ -190,7 +190,7 @@ def optimal_teacher_risk(gamma_t, sigma2=1.0, r2=1.0):
 
 
 def optimal_student_lambda_infinite_data(lam_t, gamma_t, sigma2=1.0, r2=1.0):
-    r"""Minimiser of :func:`student_risk_infinite_data` over ``lam_s`` (spec §1.4, derived under setup (a)):
+    r"""Minimiser of :func:`student_risk_infinite_data` over ``lam_s`` (docs/ridge.md §2.3, derived under the ridge setup):
 
         lam_s* = B_t / (r2 tau1_t) - 1 = v_t (sigma2 gamma_t - r2 lam_t) / (r2 (1 - lam_t m_t)),
 
@@ -202,7 +202,7 @@ def optimal_student_lambda_infinite_data(lam_t, gamma_t, sigma2=1.0, r2=1.0):
 
 
 def optimal_student_risk_infinite_data(lam_t, gamma_t, sigma2=1.0, r2=1.0):
-    r"""``R_s* = r2 - r2^2 tau1_t^2 / B_t = r2 c_t E_t / B_t`` (spec §1.4), the optimum over ``lam_s`` of any sign.
+    r"""``R_s* = r2 - r2^2 tau1_t^2 / B_t = r2 c_t E_t / B_t`` (docs/ridge.md §2.3), the optimum over ``lam_s`` of any sign.
 
     Attained at a positive ``lam_s`` iff ``lam_t < lam_t*``.
     """
@@ -225,7 +225,7 @@ class OptimalStudent:
 
 
 def optimal_student(lam_t, gamma_t, gamma_s, sigma2=1.0, r2=1.0) -> OptimalStudent:
-    r"""Optimal student ridge at finite ``gamma_s`` (spec §1.6, derived under setup (a)).
+    r"""Optimal student ridge at finite ``gamma_s`` (docs/ridge.md §2.6, derived under the ridge setup).
 
     As a function of ``u_s = 1 + kappa_s``,
     ``R_s = r2 - 2 r2 tau1_t / u_s + B_t (u_s (1 + gamma_s) - 2 gamma_s) / (u_s (u_s^2 - gamma_s))``; there is no
@@ -258,7 +258,7 @@ def optimal_student(lam_t, gamma_t, gamma_s, sigma2=1.0, r2=1.0) -> OptimalStude
 
 
 def rho(lam, gamma):
-    r"""``rho(lam, gamma) = (1 - tau2)/(1 - tau1) = 2 - lam m'/m = (2 gamma - u(u+1))/(gamma - u^2)`` (spec §1.5).
+    r"""``rho(lam, gamma) = (1 - tau2)/(1 - tau1) = 2 - lam m'/m = (2 gamma - u(u+1))/(gamma - u^2)`` (docs/ridge.md §2.4).
 
     Evaluated as ``1 + (u - gamma)/(u^2 - gamma)`` with both brackets from the cancellation-free identities of
     :mod:`w2s.theory.rmt`. Range: ``gamma < 1``: decreasing from 2 to 1; ``gamma > 1``: 1 at both ends, maximal
@@ -270,7 +270,7 @@ def rho(lam, gamma):
 
 
 def theta(lam_t, gamma_t, sigma2=1.0, r2=1.0):
-    r"""Teacher statistic ``theta(lam_t) = 2 r2 tau1_t / B_t`` (spec §1.5).
+    r"""Teacher statistic ``theta(lam_t) = 2 r2 tau1_t / B_t`` (docs/ridge.md §2.4).
 
     The student (ridge ``lam_s > 0``) beats the teacher iff ``rho(lam_s, gamma_s) > theta(lam_t)``, because
     ``R_s - R_t = (1 - tau1_s) [2 r2 tau1_t - rho(lam_s, gamma_s) B_t]``. ``theta < 2`` iff ``lam_t < lam_t*``.
@@ -280,7 +280,7 @@ def theta(lam_t, gamma_t, sigma2=1.0, r2=1.0):
 
 
 def rho_star(gamma_s):
-    r"""``rho*(gamma_s) = sup_{lam_s > 0} rho(lam_s, gamma_s)`` (spec §1.5, derived and checked numerically).
+    r"""``rho*(gamma_s) = sup_{lam_s > 0} rho(lam_s, gamma_s)`` (docs/ridge.md §2.4, derived and checked numerically).
 
     ``gamma_s < 1``: 2 (not attained, ``lam_s -> 0``); ``gamma_s = 1``: 3/2 (``lam_s -> 0``);
     ``gamma_s > 1``: ``1 + 1/(2 (gamma_s + sqrt(gamma_s (gamma_s - 1))))`` at ``lam_s = gamma_s - 1``.
@@ -292,7 +292,7 @@ def rho_star(gamma_s):
 
 
 def rho_argmax(gamma_s):
-    r"""Maximiser ``lam_s = gamma_s - 1`` of ``rho(., gamma_s)`` for ``gamma_s > 1`` (spec §1.5). Needs ``gamma_s > 1``."""
+    r"""Maximiser ``lam_s = gamma_s - 1`` of ``rho(., gamma_s)`` for ``gamma_s > 1`` (docs/ridge.md §2.4). Needs ``gamma_s > 1``."""
     g = check_array("gamma_s", gamma_s, 1.0, GAMMA_RANGE[1], lo_open=True)
     return as_output(g - 1.0)
 
@@ -300,7 +300,7 @@ def rho_argmax(gamma_s):
 def w2s_boundary(lam_t, gamma_t, gamma_s, sigma2=1.0, r2=1.0) -> np.ndarray:
     r"""Student ridges where ``R_s = R_t`` for a given teacher: the W2S boundary in the ``(lam_t, lam_s)`` plane.
 
-    Spec §1.5 (verified there numerically; derived under setup (a)): solve for ``u = 1 + kappa_s``
+    docs/ridge.md §2.5 (verified numerically; derived under the ridge setup): solve for ``u = 1 + kappa_s``
 
         (theta - 1) u^2 - u + (2 - theta) gamma_s = 0,   u > max(1, gamma_s),
 
@@ -340,7 +340,7 @@ def _quadratic_roots(a: float, b: float, c: float, disc: float) -> np.ndarray:
 def lambda_c(gamma_s, gamma_t, sigma2=1.0, r2=1.0) -> float:
     r"""Threshold teacher ridge ``lam_c(gamma_s)``: some ``lam_s > 0`` gives ``R_s < R_t`` iff ``lam_t < lam_c``.
 
-    Spec §1.5 (derived under setup (a)): ``lam_c`` solves ``rho*(gamma_s) = theta(lam_t)`` on ``(0, lam_t*]``;
+    docs/ridge.md §2.5 (derived under the ridge setup): ``lam_c`` solves ``rho*(gamma_s) = theta(lam_t)`` on ``(0, lam_t*]``;
     ``lam_c = lam_t* = sigma2 gamma_t / r2`` for ``gamma_s < 1``; ``lam_c = 0`` when ``theta(lam_t) >= rho*`` for
     all ``lam_t > 0`` (no W2S for any teacher ridge). ``theta`` increases on ``(0, lam_t*]`` (checked on a grid
     here; a ``RuntimeError`` is raised if not), so the root is unique; it is found by Brent's method to
@@ -374,7 +374,7 @@ def lambda_c(gamma_s, gamma_t, sigma2=1.0, r2=1.0) -> float:
 
 
 def student_risk_same_inputs(lam_t, lam_s, gamma, sigma2=1.0, r2=1.0):
-    r"""Student risk when the student reuses the teacher's inputs (``X_s = X_t``; spec §1.7, derived under setup (a)).
+    r"""Student risk when the student reuses the teacher's inputs (``X_s = X_t``; docs/ridge.md §2.7, derived under the ridge setup).
 
     ``beta_s = (Sigma + lam_s)^{-1} Sigma (Sigma + lam_t)^{-1} X^T y / n`` is a spectral filter of the teacher's
     data, so

@@ -1,10 +1,10 @@
 r"""Marchenko–Pastur quantities for ridge regression, computed without catastrophic cancellation.
 
-Source: ``shared/theory/moniri_hassani.md`` §1.2 (standard random-matrix results: Marchenko & Pastur 1967;
+Documentation: ``docs/ridge.md`` §2.1 (standard random-matrix results: Marchenko & Pastur 1967;
 Dobriban & Wager 2018, arXiv 1507.03003; Hastie, Montanari, Rosset & Tibshirani 2022, arXiv 1903.08560).
 Provenance: DERIVED (standard).
 
-Conventions (spec README): ``gamma = d / n``, sample covariance ``Sigma_hat = X^T X / n`` for an ``n x d``
+Conventions (``docs/conventions.md``): ``gamma = d / n``, sample covariance ``Sigma_hat = X^T X / n`` for an ``n x d``
 matrix with i.i.d. N(0, 1) entries, ridge ``lam > 0`` with the 1/n loss normalisation. In the proportional
 limit the spectrum of ``Sigma_hat`` follows the Marchenko–Pastur law ``mu_MP(gamma)``.
 
@@ -126,7 +126,7 @@ def mp_quantities(lam, gamma, *, _checked: bool = False) -> MPQuantities:
 def kappa(lam, gamma):
     r"""Effective regularisation ``kappa(lam, gamma)``: positive root of ``k^2 + (1-gamma-lam) k - lam = 0``.
 
-    Spec: moniri_hassani.md §1.2. Limits: ``kappa -> max(0, gamma - 1)`` as ``lam -> 0`` (``~sqrt(lam)`` at
+    docs/ridge.md §2.1. Limits: ``kappa -> max(0, gamma - 1)`` as ``lam -> 0`` (``~sqrt(lam)`` at
     ``gamma = 1``); ``kappa ~ lam`` as ``lam -> inf`` or ``gamma -> 0``.
     """
     return as_output(mp_quantities(lam, gamma).kappa)
@@ -135,34 +135,34 @@ def kappa(lam, gamma):
 def stieltjes(lam, gamma):
     r"""Marchenko–Pastur Stieltjes transform ``m(-lam; gamma) = int dmu_MP(x) / (x + lam)``.
 
-    Positive root of ``gamma lam m^2 + (1 - gamma + lam) m - 1 = 0`` (spec §1.2), computed as
+    Positive root of ``gamma lam m^2 + (1 - gamma + lam) m - 1 = 0`` (docs/ridge.md §2.1), computed as
     ``kappa / (lam (1 + kappa))``. Includes the atom of mass ``1 - 1/gamma`` at 0 when ``gamma > 1``.
     """
     return as_output(mp_quantities(lam, gamma).m)
 
 
 def stieltjes_deriv(lam, gamma):
-    r"""``m'(-lam) = int dmu_MP(x) / (x + lam)^2 = -d m(-lam)/d lam`` (spec §1.2), computed as ``m^2 u^2 / (u^2 - gamma)``."""
+    r"""``m'(-lam) = int dmu_MP(x) / (x + lam)^2 = -d m(-lam)/d lam`` (docs/ridge.md §2.1), computed as ``m^2 u^2 / (u^2 - gamma)``."""
     return as_output(mp_quantities(lam, gamma).m_deriv)
 
 
 def tau1(lam, gamma):
-    r"""``tau1 = lim tr_d[Sigma_hat (Sigma_hat + lam)^{-1}] = 1 - lam m = 1/(1 + kappa)`` (spec §1.2)."""
+    r"""``tau1 = lim tr_d[Sigma_hat (Sigma_hat + lam)^{-1}] = 1 - lam m = 1/(1 + kappa)`` (docs/ridge.md §2.1)."""
     return as_output(mp_quantities(lam, gamma).tau1)
 
 
 def tau2(lam, gamma):
-    r"""``tau2 = lim tr_d[Sigma_hat^2 (Sigma_hat + lam)^{-2}] = 1 - 2 lam m + lam^2 m' = p^2 + c (1-p)^2`` (spec §1.2)."""
+    r"""``tau2 = lim tr_d[Sigma_hat^2 (Sigma_hat + lam)^{-2}] = 1 - 2 lam m + lam^2 m' = p^2 + c (1-p)^2`` (docs/ridge.md §2.1)."""
     return as_output(mp_quantities(lam, gamma).tau2)
 
 
 def v_trace(lam, gamma):
-    r"""``v = lim tr_d[Sigma_hat (Sigma_hat + lam)^{-2}] = m - lam m' = 1/((1+kappa)^2 - gamma)`` (spec §1.2)."""
+    r"""``v = lim tr_d[Sigma_hat (Sigma_hat + lam)^{-2}] = m - lam m' = 1/((1+kappa)^2 - gamma)`` (docs/ridge.md §2.1)."""
     return as_output(mp_quantities(lam, gamma).v)
 
 
 def c_factor(lam, gamma):
-    r"""``c = gamma p^2 / (1 - gamma p^2) = gamma v`` with ``p = 1/(1+kappa)`` (spec §1.2)."""
+    r"""``c = gamma p^2 / (1 - gamma p^2) = gamma v`` with ``p = 1/(1+kappa)`` (docs/ridge.md §2.1)."""
     return as_output(mp_quantities(lam, gamma).c)
 
 

@@ -1,11 +1,11 @@
 r"""Weighted ridge teacher -> weighted ridge student (Moniri & Hassani 2025, arXiv 2505.18346, Part (b)).
 
-Every formula here is DERIVED under setup (b) of ``shared/theory/moniri_hassani.md`` (§2.1, RECONSTRUCTED): the
+Every formula here is DERIVED under the weighted-ridge setup (``docs/weighted_ridge.md`` §1, RECONSTRUCTED): the
 paper's own statement, and in particular its parametrisation of the spike, were not available; nothing here is
 quoted as a theorem of the paper.
 
-Setup and normalisation (spec §1.1, §2.1)
-----------------------------------------
+Setup and normalisation (docs/weighted_ridge.md §1, docs/ridge.md §1)
+----------------------------------------------------------------------
 * ``x ~ N(0, I_d)``, ``y = x^T beta* + eps``, ``eps ~ N(0, sigma2)``, ``||beta*||^2 = r2``; aspect ratios
   ``gamma_t = d/n_t``, ``gamma_s = d/n_s``.
 * Weighted ridge with the ``1/n`` loss: ``beta_hat = argmin (1/n)||y - X beta||^2 + lam beta^T Gamma beta
@@ -17,17 +17,17 @@ Setup and normalisation (spec §1.1, §2.1)
   The teacher is isotropic (``g_t = 1``) unless ``g_t`` is given, in which case it is spiked along the same ``u``.
 * Risks are excess risks ``||beta_hat - beta*||^2`` (add ``sigma2`` for the test MSE).
 
-General deterministic equivalent (spec §2.2)
---------------------------------------------
+General deterministic equivalent (docs/weighted_ridge.md §2.1)
+---------------------------------------------------------------
 ``kappa`` solves ``lam = kappa (1 - (1/n) tr P)`` with ``P = (I + kappa Gamma)^{-1}``; for bounded ``M``,
 ``c(M) = ((1/n) tr(M P^2)) / (1 - (1/n) tr P^2)``. Then ``R_t ~ ||(I - P_t) beta*||^2 + c_t(I) E_t`` with
-``E_t = ||(I - P_t) beta*||^2 + sigma2``, and the boxed student formula of §2.2 (see
+``E_t = ||(I - P_t) beta*||^2 + sigma2``, and the student formula of docs/weighted_ridge.md §2.1 (see
 :func:`general_risks`). The fixed point is solved with :func:`scipy.optimize.brentq`: ``f(kappa) =
 kappa - (1/n) tr(kappa P) - lam`` is convex in ``kappa`` with ``f(0) = -lam < 0`` and ``f -> +inf``, so it has
 exactly one positive root, which the bracket contains.
 
-Spiked specialisation (spec §2.3)
----------------------------------
+Spiked specialisation (docs/weighted_ridge.md §2.2)
+----------------------------------------------------
 A rank-one spike does not move the bulk traces, so ``kappa_s = kappa(lam_s, gamma_s)`` is the Marchenko–Pastur
 value of Part (a); ``p = 1/(1 + kappa)`` on ``u^perp`` and ``p^u = 1/(1 + kappa g)`` along ``u``; ``c = gamma p^2 /
 (1 - gamma p^2)``. With ``E_t = r2 [zeta^2 (1 - p_t^u)^2 + (1 - zeta^2)(1 - p_t)^2] + sigma2``:
@@ -35,14 +35,14 @@ value of Part (a); ``p = 1/(1 + kappa)`` on ``u^perp`` and ``p^u = 1/(1 + kappa 
     R_s = r2 [zeta^2 (1 - p_t^u p_s^u)^2 + (1 - zeta^2)(1 - p_t p_s)^2] + p_s^2 c_t E_t
           + c_s [ r2 (zeta^2 (p_t^u)^2 (1 - p_s^u)^2 + (1 - zeta^2) p_t^2 (1 - p_s)^2) + (1 - p_s)^2 c_t E_t ]
 
-(``g_t = 1`` gives ``p_t^u = p_t``, the isotropic teacher of the spec). ``g_s = 1`` or ``zeta = 0`` recovers
+(``g_t = 1`` gives ``p_t^u = p_t``, the isotropic teacher of docs/weighted_ridge.md §1). ``g_s = 1`` or ``zeta = 0`` recovers
 Part (a) exactly (:func:`w2s.theory.ridge.student_risk`).
 
-Optimal aligned student (spec §2.4, and derived here)
------------------------------------------------------
+Optimal aligned student (docs/weighted_ridge.md §2.3-2.4)
+----------------------------------------------------------
 * For fixed ``lam_s`` the risk is a convex quadratic in ``q = p_s^u`` whose unconstrained minimiser is
   ``q* = (1 + c_s p_t)/(p_t (1 + c_s)) >= 1`` (isotropic teacher): hence ``g_s = 0`` is optimal at every
-  ``lam_s`` and every ``gamma_s`` (derived here; the spec states it for ``gamma_s -> 0``).
+  ``lam_s`` and every ``gamma_s`` (derived here; docs/weighted_ridge.md §2.3).
 * ``gamma_s -> 0``: bulk factor ``p_s* = (1 - zeta^2) r2 p_t / ((1 - zeta^2) r2 p_t^2 + c_t E_t)`` (clipped to 1,
   i.e. ``lam_s >= 0``), ``R_s* = zeta^2 r2 (1 - p_t)^2 + (1-zeta^2) r2 c_t E_t / ((1-zeta^2) r2 p_t^2 + c_t E_t)``;
   against the optimally tuned teacher ``R_s*/R_t* = 1 - zeta^4 p_t (1 - p_t)/(1 - zeta^2 p_t) < 1`` for every
@@ -85,7 +85,7 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# General (arbitrary Gamma) deterministic equivalent, spec §2.2
+# General (arbitrary Gamma) deterministic equivalent, docs/weighted_ridge.md §2.1
 # ---------------------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ def _check_penalty_eigs(name: str, g) -> np.ndarray:
 
 def solve_kappa(lam: float, gamma: float, g) -> KappaSolution:
     r"""Solve ``lam = kappa (1 - (1/n) tr P)``, ``P = (I + kappa Gamma)^{-1}``, from the eigenvalues ``g`` of
-    ``Gamma`` (``(1/n) tr = gamma (1/d) tr``). Spec §2.2. Raises ``ValueError`` if the solver does not converge.
+    ``Gamma`` (``(1/n) tr = gamma (1/d) tr``). docs/weighted_ridge.md §2.1. Raises ``ValueError`` if the solver does not converge.
     """
     lam = check_scalar("lam", lam, *LAM_RANGE)
     gamma = check_scalar("gamma", gamma, *GAMMA_RANGE)
@@ -130,7 +130,7 @@ def solve_kappa(lam: float, gamma: float, g) -> KappaSolution:
 
 
 def c_functional(M, P, gamma: float) -> float:
-    r"""``c(M) = ((1/n) tr(M P^2)) / (1 - (1/n) tr P^2)`` with ``(1/n) tr = gamma (1/d) tr`` (spec §2.2)."""
+    r"""``c(M) = ((1/n) tr(M P^2)) / (1 - (1/n) tr P^2)`` with ``(1/n) tr = gamma (1/d) tr`` (docs/weighted_ridge.md §2.1)."""
     d = P.shape[0]
     P2 = P @ P
     den = 1.0 - gamma * np.trace(P2) / d
@@ -167,7 +167,7 @@ def _check_matrix(name: str, M) -> np.ndarray:
 
 def general_risks(lam_t: float, gamma_t: float, Gamma_t, lam_s: float, gamma_s: float, Gamma_s, B,
                   sigma2: float = 1.0) -> GeneralRisks:
-    r"""Deterministic equivalents of ``R_t`` and ``R_s`` for arbitrary (also non-commuting) penalties (spec §2.2).
+    r"""Deterministic equivalents of ``R_t`` and ``R_s`` for arbitrary (also non-commuting) penalties (docs/weighted_ridge.md §2.1).
 
     ``Gamma_t``, ``Gamma_s``: ``k x k`` symmetric PSD penalty matrices; ``B``: ``k x k`` second moment of the target,
     ``B = beta* beta*^T`` for a fixed target or ``r2 I / k`` for ``beta*`` uniform on the sphere of radius
@@ -207,7 +207,7 @@ def general_risks(lam_t: float, gamma_t: float, Gamma_t, lam_s: float, gamma_s: 
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Spiked specialisation, spec §2.3
+# Spiked specialisation, docs/weighted_ridge.md §2.2
 # ---------------------------------------------------------------------------------------------------------------
 
 def _check_g(name, g):
@@ -220,7 +220,7 @@ def _check_zeta(zeta):
 
 def spiked_factors(lam, gamma, g):
     r"""``(p, p^u, c)``: bulk factor ``1/(1+kappa)``, spike factor ``1/(1 + kappa g)`` and ``c = gamma p^2/(1 - gamma
-    p^2)`` of a ridge with penalty ``I - (1 - g) u u^T`` (spec §2.3; ``kappa`` = Marchenko–Pastur value)."""
+    p^2)`` of a ridge with penalty ``I - (1 - g) u u^T`` (docs/weighted_ridge.md §2.2; ``kappa`` = Marchenko–Pastur value)."""
     q = mp_quantities(check_lam("lam", lam), check_gamma("gamma", gamma), _checked=True)
     g = _check_g("g", g)
     return as_output(1.0 / q.u), as_output(1.0 / (1.0 + q.kappa * g)), as_output(q.c)
@@ -249,7 +249,7 @@ def _spiked(lam_t, gamma_t, lam_s, gamma_s, g_s, zeta, sigma2, r2, g_t):
 
 
 def weighted_teacher_risk(lam_t, gamma_t, zeta=0.0, g_t=1.0, sigma2=1.0, r2=1.0):
-    r"""Teacher excess risk with penalty ``I - (1 - g_t) u u^T`` (spec §2.2-2.3, derived under setup (b)):
+    r"""Teacher excess risk with penalty ``I - (1 - g_t) u u^T`` (docs/weighted_ridge.md §2.1-2.2, derived under the weighted-ridge setup):
     ``R_t = r2 [zeta^2 (1 - p_t^u)^2 + (1 - zeta^2)(1 - p_t)^2] + c_t E_t``, ``E_t`` = that bias ``+ sigma2``.
     ``g_t = 1`` (default) is the isotropic teacher of Part (a)."""
     return as_output(_spiked(lam_t, gamma_t, 1.0, 1.0, 1.0, zeta, sigma2, r2, g_t)[0])
@@ -257,7 +257,7 @@ def weighted_teacher_risk(lam_t, gamma_t, zeta=0.0, g_t=1.0, sigma2=1.0, r2=1.0)
 
 def weighted_student_risk(lam_t, gamma_t, lam_s, gamma_s, g_s, zeta, sigma2=1.0, r2=1.0, g_t=1.0):
     r"""Student excess risk with spiked penalty ``Gamma_s = I - (1 - g_s) u u^T``, alignment
-    ``zeta = <u, beta*>/||beta*||`` (spec §2.3, derived under setup (b); formula in the module docstring).
+    ``zeta = <u, beta*>/||beta*||`` (docs/weighted_ridge.md §2.2, derived under the weighted-ridge setup; formula in the module docstring).
 
     The teacher is isotropic plain ridge by default (``g_t = 1``); ``g_t < 1`` spikes the teacher along the same
     ``u``. Arguments broadcast. Ranges: ``lam`` in [1e-10, 1e10], ``gamma`` in [1e-4, 1e4], ``g`` and ``zeta`` in
@@ -267,11 +267,11 @@ def weighted_student_risk(lam_t, gamma_t, lam_s, gamma_s, g_s, zeta, sigma2=1.0,
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Optimal aligned student, spec §2.4
+# Optimal aligned student, docs/weighted_ridge.md §2.3-2.4
 # ---------------------------------------------------------------------------------------------------------------
 
 def optimal_aligned_student_infinite_data(lam_t, gamma_t, zeta, sigma2=1.0, r2=1.0):
-    r"""``gamma_s -> 0`` optimum over ``g_s in [0, 1]`` and ``lam_s >= 0`` (spec §2.4, isotropic teacher).
+    r"""``gamma_s -> 0`` optimum over ``g_s in [0, 1]`` and ``lam_s >= 0`` (docs/weighted_ridge.md §2.3, isotropic teacher).
 
     Returns ``(lam_s*, R_s*)`` with ``g_s* = 0``. ``lam_s* = 1/p_s* - 1`` with
     ``p_s* = min(1, (1-zeta^2) r2 p_t / ((1-zeta^2) r2 p_t^2 + c_t E_t))``; ``lam_s* = inf`` at ``zeta = 1``.
@@ -293,7 +293,7 @@ def optimal_aligned_student_infinite_data(lam_t, gamma_t, zeta, sigma2=1.0, r2=1
 
 def aligned_ratio_infinite_data(gamma_t, zeta, sigma2=1.0, r2=1.0):
     r"""``R_s*/R_t* = 1 - zeta^4 p_t (1 - p_t)/(1 - zeta^2 p_t)`` at ``lam_t = lam_t* = sigma2 gamma_t / r2``
-    (spec §2.4, derived under setup (b), isotropic teacher, ``gamma_s -> 0``). ``< 1`` for every ``zeta > 0``."""
+    (docs/weighted_ridge.md §2.3, derived under the weighted-ridge setup, isotropic teacher, ``gamma_s -> 0``). ``< 1`` for every ``zeta > 0``."""
     lam_t = optimal_teacher_lambda(gamma_t, sigma2, r2)
     qt = mp_quantities(check_lam("lam_t* = sigma2 gamma_t / r2", lam_t), check_gamma("gamma_t", gamma_t),
                        _checked=True)
@@ -318,7 +318,7 @@ _LOG_LAM = (math.log(LAM_RANGE[0]), math.log(1e6))
 def optimal_aligned_student(lam_t, gamma_t, gamma_s, zeta, sigma2=1.0, r2=1.0) -> OptimalAlignedStudent:
     r"""Minimise ``R_s`` over ``g_s in [0, 1]`` and ``lam_s in [1e-10, 1e6]`` at finite ``gamma_s`` (isotropic
     teacher). ``g_s = 0`` is optimal at every ``lam_s`` (module docstring), leaving a 1-D minimisation in
-    ``log lam_s``: a dense log-grid locates the basin, then bounded Brent refines it (spec §2.4, derived here).
+    ``log lam_s``: a dense log-grid locates the basin, then bounded Brent refines it (docs/weighted_ridge.md §2.3, derived here).
     """
     for name, v in (("lam_t", lam_t), ("gamma_t", gamma_t), ("gamma_s", gamma_s), ("zeta", zeta),
                     ("sigma2", sigma2), ("r2", r2)):
@@ -344,10 +344,10 @@ def optimal_aligned_student(lam_t, gamma_t, gamma_s, zeta, sigma2=1.0, r2=1.0) -
 def zeta_c(gamma_t, gamma_s, sigma2=1.0, r2=1.0) -> float:
     r"""Critical alignment above which the optimised spiked student beats the optimally tuned isotropic teacher.
 
-    ``G(zeta) = min_{lam_s, g_s} R_s(zeta) - R_t*`` at ``lam_t = lam_t* = sigma2 gamma_t / r2`` (spec §2.4 and
-    Table R7, derived under setup (b)). ``G`` decreases in ``zeta``; for ``gamma_s <= 1``, ``G(0) = 0`` (the
-    ``lam_s -> 0`` student reproduces the teacher), so ``zeta_c = 0``; for ``gamma_s > 1`` the unique root in
-    ``(0, 1)`` is found with :func:`scipy.optimize.brentq`. Raises ``ValueError`` when no alignment lets the
+    ``G(zeta) = min_{lam_s, g_s} R_s(zeta) - R_t*`` at ``lam_t = lam_t* = sigma2 gamma_t / r2``
+    (docs/weighted_ridge.md §2.4 and Table R7 in §2.5, derived under the weighted-ridge setup). ``G`` decreases in
+    ``zeta``; for ``gamma_s <= 1``, ``G(0) = 0`` (the ``lam_s -> 0`` student reproduces the teacher), so
+    ``zeta_c = 0``; for ``gamma_s > 1`` the unique root in ``(0, 1)`` is found with :func:`scipy.optimize.brentq`. Raises ``ValueError`` when no alignment lets the
     student win (e.g. ``sigma2 = 0``, where the optimal teacher is exact).
     """
     gamma_t = check_scalar("gamma_t", gamma_t, 1e-4, 1e4)

@@ -1,4 +1,4 @@
-"""Certify the one-step feature-learning claims (Moniri & Hassani 2025, Part (c); spec moniri_hassani.md §3).
+"""Certify the one-step feature-learning claims (Moniri & Hassani 2025, Part (c); docs/feature_learning.md).
 
 Every claim is certified, passes the power check and rejects its declared falsifier (the generated tests of
 :mod:`w2s.validation.family_checks`); the tests below run deliberately wrong closed forms end to end.

@@ -1,4 +1,4 @@
-"""Certify the ridge teacher -> student claims (Moniri & Hassani 2025, Part (a); spec moniri_hassani.md §1).
+"""Certify the ridge teacher -> student claims (Moniri & Hassani 2025, Part (a); docs/ridge.md).
 
 Every claim is certified, passes the power check and rejects its declared falsifier (the generated tests of
 :mod:`w2s.validation.family_checks`); the tests below run deliberately wrong closed forms end to end.

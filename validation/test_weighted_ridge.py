@@ -1,4 +1,4 @@
-"""Certify the weighted-ridge claims (Moniri & Hassani 2025, Part (b); spec moniri_hassani.md §2).
+"""Certify the weighted-ridge claims (Moniri & Hassani 2025, Part (b); docs/weighted_ridge.md).
 
 Every claim is certified, passes the power check and rejects its declared falsifier (the generated tests of
 :mod:`w2s.validation.family_checks`); the tests below run deliberately wrong closed forms end to end.

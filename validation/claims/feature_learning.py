@@ -1,6 +1,6 @@
 r"""Registered claims for one-step feature learning (Moniri & Hassani 2025, arXiv 2505.18346, Part (c)).
 
-Every prediction is DERIVED under the reconstructed setup of ``shared/theory/moniri_hassani.md`` §3 as stated in
+Every prediction is DERIVED under the reconstructed two-index setup of ``docs/feature_learning.md`` §1 as stated in
 :mod:`w2s.theory.feature_learning` (model in one place there). What is **certified**: the alignment of the
 learned direction ``v = X^T y / n`` (the rank-one direction of the first gradient step) with ``u_e`` and ``u_h``
 for the teacher at three (gamma, link) points; the student's learned direction on labels of the teacher's
@@ -31,7 +31,7 @@ from w2s.validation.plotting import pyplot, save
 from w2s.validation.registry import REGISTRY, Claim, Ladder, Shown
 
 
-SOURCE = "Moniri & Hassani 2025, arXiv 2505.18346, Part (c); spec moniri_hassani.md §3"
+SOURCE = "Moniri & Hassani 2025, arXiv 2505.18346, Part (c); docs/feature_learning.md"
 FINITE_SIZE_REASON = ("ratio of empirical averages with O(d^-1/2) fluctuations: O(1/d) bias of the mean "
                       "(module docstring of w2s.validation.claims.feature_learning)")
 FAST = Ladder(d=(1024, 4096, 16384, 65536), reps=(4000, 2000, 1000, 500))
@@ -92,15 +92,15 @@ def _teacher_claim(cid, **params):
         statement=("cos^2(X^T y/n, u_e) -> c_e^2/(c_e^2 + c_h^2 + gamma E[y^2]) and cos^2(X^T y/n, u_h) -> 0 for a hard "
                    "link of information exponent >= 2 (the u_h component is certified as a vanishing limit, its "
                    "resolution relative to the u_e alignment; its 1/d rate is the companion claim *.rate)."),
-        source=SOURCE, provenance="DERIVED under the reconstructed setup of moniri_hassani.md §3.2",
+        source=SOURCE, provenance="DERIVED under the two-index setup (docs/feature_learning.md §2.2)",
         params=params, predict=_teacher_predict, simulate=_teacher_simulate, ladders=LADDERS,
         components=("cos2(v,u_e)", "cos2(v,u_h)"), scale=(e, e), finite_size=1.0,
         finite_size_reason=FINITE_SIZE_REASON, family="feature_learning", setup=SETUP_T))
     REGISTRY.add(Claim(
         id=cid + ".rate", title="The overlap with the hard direction vanishes at rate 1/d, with a closed-form constant",
         statement="d cos^2(X^T y/n, u_h) -> gamma E[z_h^2 y^2] / (c_e^2 + gamma E[y^2])  (c_h = 0).",
-        source=SOURCE, provenance="DERIVED here under the reconstructed setup of moniri_hassani.md §3.2 "
-        "(w2s.theory.feature_learning.hard_overlap_rate)", params=params, predict=_rate_predict,
+        source=SOURCE, provenance="DERIVED here under the two-index setup (docs/feature_learning.md §2.3; "
+        "w2s.theory.feature_learning.hard_overlap_rate)", params=params, predict=_rate_predict,
         simulate=_rate_simulate, ladders=RATE_LADDERS, components=("d*cos2(v,u_h)",), finite_size=1.0,
         finite_size_reason=FINITE_SIZE_REASON, family="feature_learning", falsifier=RATE_FALSIFIER, setup=SETUP_T))
 
@@ -139,8 +139,8 @@ REGISTRY.add(Claim(
                "c_phi^2/(c_phi^2 + gamma_s E[phi^2]) (never above the teacher's), cos^2(v_s, u_h) -> 0; a neuron "
                "w = rho_h u_h + sqrt(1 - rho_h^2) xi updated once along v_s keeps <w', u_h> -> rho_h, with normalised "
                "overlaps rho_h/sqrt(1 + eta^2 ||v_s||^2) on u_h and eta <v_s, u_e>/sqrt(1 + eta^2 ||v_s||^2) on u_e."),
-    source=SOURCE, provenance="DERIVED under the reconstructed setup of moniri_hassani.md §3.2 (student readout: "
-    "single-index simplification stated in w2s.theory.feature_learning)",
+    source=SOURCE, provenance="DERIVED under the two-index setup (docs/feature_learning.md §2.4-2.5; student readout: "
+    "the single-index simplification of docs/feature_learning.md §1)",
     params=_SP, predict=_student_predict, simulate=_student_simulate, ladders=LADDERS,
     components=("cos2(v_s,u_e)", "cos2(v_s,u_h)", "<w',u_h>", "<w',u_h>/|w'|", "<w',u_e>/|w'|"),
     scale=(_SCALE[0], _SCALE[0], _SCALE[2], _SCALE[3], _SCALE[4]), finite_size=1.0,
@@ -153,7 +153,7 @@ REGISTRY.add(Claim(
 REGISTRY.add_shown(Shown(
     id="fl.shown.several-gd-steps",
     title="Overlaps of a two-layer network's first layer over several full-batch GD steps",
-    reason="no closed form was derived for more than one step (spec §3 stops at the first step)",
+    reason="no closed form was derived for more than one step (docs/feature_learning.md §2 stops at the first step)",
     family="feature_learning", figure="fl_overlaps_vs_steps.png"))
 REGISTRY.add_shown(Shown(
     id="fl.shown.top-singular-vector",

@@ -1,6 +1,6 @@
 r"""Registered claims for ridge teacher -> ridge student (Moniri & Hassani 2025, arXiv 2505.18346, Part (a)).
 
-Every prediction is DERIVED under setup (a) of ``shared/theory/moniri_hassani.md`` (§1.1: isotropic Gaussian
+Every prediction is DERIVED under the ridge setup of ``docs/ridge.md`` (§1: isotropic Gaussian
 inputs, ``||beta*||^2 = r2``, 1/n ridge loss, student on fresh inputs with noiseless teacher labels); none is
 the paper's own statement, which was not available. See :mod:`w2s.theory.ridge` for the formulas.
 
@@ -18,7 +18,7 @@ terms of the resolvent expansion; the ``O(d^{-1/2})`` fluctuations average out i
 ``(0.5, 0.5, 0.05, 0.3)``: ``d (E R_d - R_inf)`` stays between 0.2 and 0.9 for ``d = 16 ... 256``, and the
 goodness-of-fit test of every certificate re-checks the model on its own data.
 
-Ladders: the per-replicate standard deviation falls as ``d^{-1/2}`` (spec §5: ``sd sqrt(d) ~ 1.3`` for the
+Ladders: the per-replicate standard deviation falls as ``d^{-1/2}`` (docs/ridge.md §3.3: ``sd sqrt(d) ~ 1.3`` for the
 teacher, ``0.8`` for the student). With the reduced simulator a replicate costs ``O(d)``, so the information per
 second (``d / sd^2`` per unit cost) no longer favours small ``d``: the fast ladder spans ``d = 512 ... 32768``
 (about 35 s on 2 cores for the whole family, 11-12 times finer resolution than the ``d <= 256`` ladder of the full
@@ -40,7 +40,7 @@ from w2s.validation.plotting import pyplot, save
 from w2s.validation.registry import REGISTRY, Claim, Ladder, SharedSimulation
 
 
-SOURCE = "Moniri & Hassani 2025, arXiv 2505.18346, Part (a); spec moniri_hassani.md"
+SOURCE = "Moniri & Hassani 2025, arXiv 2505.18346, Part (a); docs/ridge.md"
 FINITE_SIZE_REASON = ("smooth spectral functional of a Wishart matrix: O(1/d) bias of the mean "
                       "(module docstring of w2s.validation.claims.ridge)")
 
@@ -201,7 +201,7 @@ def _risk_claim(cid, title, group, lt, ls, note):
         id=cid, title=title,
         statement=("R_t = (r2 kappa_t^2 + sigma2 gamma_t)/((1+kappa_t)^2 - gamma_t) and "
                    "R_s = r2 (1 - p_s p_t)^2 + p_s^2 c_t E_t + c_s (1 - p_s)^2 B_t " + note),
-        provenance="DERIVED under setup (a) of moniri_hassani.md §1.3-1.4",
+        provenance="DERIVED under the ridge setup (docs/ridge.md §2.2-2.3)",
         params=params, predict=predict, simulate=_risks(group, lt, ls), components=("R_t", "R_s"))))
 
 
@@ -248,7 +248,7 @@ REGISTRY.add(Claim(**_common(
     statement=("At gamma_t = gamma_s = 2, sigma2 = r2 = 1: the min-norm teacher has R_t = r2 (1 - 1/gamma_t) + "
                "sigma2/(gamma_t - 1) = 1.5, and the interpolating student of a lam_t = 0.1 teacher has "
                "R_s = r2 (1 - 2 tau1_t/gamma_s) + B_t/gamma_s. Simulated with lam = 1e-8 (see RIDGELESS)."),
-    provenance="DERIVED under setup (a) of moniri_hassani.md §1.3-1.4 (ridgeless limits)",
+    provenance="DERIVED under the ridge setup (docs/ridge.md §2.2-2.3, ridgeless limits)",
     params=dict(lam_t=0.1, gamma_t=2.0, gamma_s=2.0, sigma2=1.0, r2=1.0), predict=_ridgeless_predict,
     simulate=_ridgeless_select(G_D, 0.1), components=("R_t(lam_t->0)", "R_s(lam_t=0.1, lam_s->0)"))))
 
@@ -259,21 +259,21 @@ _gap_claim(
     "For gamma_s < 1 some lam_s > 0 gives R_s < R_t iff lam_t < lam_t* = sigma2 gamma_t / r2. Certified at "
     "gamma_t = gamma_s = 0.5 (lam_t* = 0.5): R_s - R_t < 0 for lam_t = 0.05 (lam_s = 0.3, 1) and > 0 for "
     "lam_t = 2 at every lam_s tried (0.3, 1, 3), each value and sign resolved.",
-    "DERIVED under setup (a) of moniri_hassani.md §1.5 (consequence 1)",
+    "DERIVED under the ridge setup (docs/ridge.md §2.5, consequence 1)",
     G_A, [(0.05, 0.3), (0.05, 1.0), (2.0, 0.3), (2.0, 1.0), (2.0, 3.0)])
 _gap_claim(
     "ridge.student-beats-teacher-iff-under-regularised.gamma_s<1.gamma_t>1",
     "n_s > d: the student beats the teacher iff lam_t < lam_t* (d > n_t)",
     "Same statement for an over-parameterised teacher: gamma_t = 2, gamma_s = 0.5, sigma2 = 0.5 (lam_t* = 1): "
     "R_s - R_t < 0 at lam_t = 0.01 and > 0 at lam_t = 4 (lam_s = 0.5, 2).",
-    "DERIVED under setup (a) of moniri_hassani.md §1.5 (consequence 1)",
+    "DERIVED under the ridge setup (docs/ridge.md §2.5, consequence 1)",
     G_B, [(0.01, 0.5), (0.01, 2.0), (4.0, 0.5), (4.0, 2.0)])
 _gap_claim(
     "ridge.w2s-boundary.gamma_s<1",
     "n_s > d: the W2S region is 0 < lam_s < lam_bar(lam_t), with lam_bar from the closed-form boundary",
     "At gamma_t = gamma_s = 0.5, lam_t = 0.05 the boundary root of (theta-1)u^2 - u + (2-theta) gamma_s = 0 "
     f"gives lam_bar = {C['lbar_a']:.4f}; R_s - R_t < 0 at lam_bar/4 and > 0 at 4 lam_bar.",
-    "DERIVED under setup (a) of moniri_hassani.md §1.5 (closed-form boundary)",
+    "DERIVED under the ridge setup (docs/ridge.md §2.5, closed-form boundary)",
     G_A, [(0.05, C["lbar_a"] / 4), (0.05, 4 * C["lbar_a"])])
 
 # ----- phase diagram: gamma_s > 1, threshold lambda_c -------------------------------------------------------
@@ -283,21 +283,21 @@ _gap_claim(
     f"At gamma_t = gamma_s = 2, sigma2 = 1: lam_c(2) = {C['lc_d']:.4f} < lam_t* = 2. With the best student ridge "
     "lam_s = gamma_s - 1 (argmax of rho), R_s - R_t < 0 at lam_t = lam_c/2 and > 0 at lam_t = 2 lam_c "
     "(a teacher still below lam_t* that no student ridge improves).",
-    "DERIVED under setup (a) of moniri_hassani.md §1.5 (consequence 2, Table R3)",
+    "DERIVED under the ridge setup (docs/ridge.md §2.5, consequence 2; Table R3)",
     G_D, [(C["lc_d"] / 2, 1.0), (2 * C["lc_d"], 1.0)])
 _gap_claim(
     "ridge.w2s-threshold-lambda_c.gamma_s>1.gamma_t<1",
     "d > n_s: W2S iff lam_t < lam_c(gamma_s) < lam_t* (n_t > d)",
     f"At gamma_t = 0.5, gamma_s = 2, sigma2 = 1: lam_c(2) = {C['lc_c']:.5f} < lam_t* = 0.5. At lam_s = gamma_s - 1: "
     "R_s - R_t < 0 at lam_t = lam_c/2 and > 0 at lam_t = 2 lam_c.",
-    "DERIVED under setup (a) of moniri_hassani.md §1.5 (consequence 2, Table R3)",
+    "DERIVED under the ridge setup (docs/ridge.md §2.5, consequence 2; Table R3)",
     G_C, [(C["lc_c"] / 2, 1.0), (2 * C["lc_c"], 1.0)])
 _gap_claim(
     "ridge.w2s-boundary.gamma_s>1",
     "d > n_s: the W2S region is the interval lam_- < lam_s < lam_+ with lam_- lam_+ = (gamma_s - 1)^2",
     f"At gamma_t = 0.5, gamma_s = 2, lam_t = lam_c/2: boundary roots lam_- = {C['bd_c'][0]:.4f}, "
     f"lam_+ = {C['bd_c'][1]:.4f}. R_s - R_t > 0 at lam_-/8, < 0 at gamma_s - 1 = 1, > 0 at 8 lam_+.",
-    "DERIVED under setup (a) of moniri_hassani.md §1.5 (closed-form boundary)",
+    "DERIVED under the ridge setup (docs/ridge.md §2.5, closed-form boundary)",
     G_C, [(C["lc_c"] / 2, C["bd_c"][0] / 8), (C["lc_c"] / 2, 1.0), (C["lc_c"] / 2, 8 * C["bd_c"][1])])
 
 
@@ -341,12 +341,12 @@ _opt_claim("ridge.optimal-student-ridge.gamma_s>1",
                f"At gamma_t = 0.5, lam_t = 0.01, gamma_s = 2: the minimiser of R_s over lam_s is "
                f"lam_s* = {C['opt_c']:.4f} with R_s* = 0.7793 (Table R4); moving lam_s by a factor 4 either way "
                "raises R_s by the predicted amounts (both resolved as positive).",
-               "DERIVED under setup (a) of moniri_hassani.md §1.6", G_C, 0.01, C["opt_c"], _opt_finite)
+               "DERIVED under the ridge setup (docs/ridge.md §2.6)", G_C, 0.01, C["opt_c"], _opt_finite)
 _opt_claim("ridge.optimal-student-ridge.infinite-student-data",
                "Optimal student ridge with infinite student data (closed form)",
                f"gamma_s -> 0 (beta_s = beta_t/(1+lam_s)): at gamma_t = 0.5, lam_t = 0.01 the optimum is "
                f"lam_s* = B_t/(r2 tau1_t) - 1 = {C['opt_e']:.4f} with R_s* = r2 c_t E_t / B_t = 0.4907 (Table R4).",
-               "DERIVED under setup (a) of moniri_hassani.md §1.4", G_E, 0.01, C["opt_e"], _opt_infinite)
+               "DERIVED under the ridge setup (docs/ridge.md §2.3)", G_E, 0.01, C["opt_e"], _opt_infinite)
 
 
 # ----- same-inputs variant -------------------------------------------------------------------------------------
@@ -358,7 +358,7 @@ def _same_claim(cid, group, lt, ls):
         id=cid, title=f"Student refitting the teacher's own inputs (gamma = {gp['gamma_t']:g})",
         statement=("X_s = X_t: R_s = r2 int (1 - x^2/((x+lam_s)(x+lam_t)))^2 dmu_MP + sigma2 gamma int "
                    f"x^3/((x+lam_s)^2 (x+lam_t)^2) dmu_MP at gamma = {gp['gamma_t']:g}, lam_t = {lt:g}, lam_s = {ls:g}"),
-        provenance="DERIVED under setup (a) of moniri_hassani.md §1.7", params=params,
+        provenance="DERIVED under the ridge setup (docs/ridge.md §2.7)", params=params,
         predict=lambda p: [T.student_risk_same_inputs(p["lam_t"], p["lam_s"], p["gamma"], p["sigma2"], p["r2"])],
         simulate=group.observe(lambda out: out["R_s"][:, i, j]), components=("R_s",))))
 
@@ -404,8 +404,8 @@ def _agreement_claim(cid, **params):
         statement=("At every finite d, the reduced simulator's R_t and R_s have the same mean and variance as the full "
                    "simulator's (identity in law: Dumitriu-Edelman bidiagonal model, Haar frames; derivation in "
                    "w2s.kernels.laguerre). Certified as E[X_red - X_full] = 0 for X in {R_t, R_s, R_t^2, R_s^2}."),
-        source="Dumitriu & Edelman 2002 (bidiagonal Laguerre model); simulator of spec moniri_hassani.md §5",
-        provenance="DERIVED (identity in law) in w2s.kernels.laguerre", params=params, predict=_agreement_predict,
+        source="Dumitriu & Edelman 2002 (bidiagonal Laguerre model); simulator of docs/ridge.md §3.2",
+        provenance="DERIVED (identity in law) in w2s.kernels.laguerre (docs/ridge.md §3.2)", params=params, predict=_agreement_predict,
         simulate=_agreement_simulate, ladders=AGREE_LADDERS, components=("R_t", "R_s", "R_t^2", "R_s^2"),
         scale=_agreement_scale(params), finite_size=0.0,
         finite_size_reason="identity in law: the difference of means is 0 at every d", family="ridge",
@@ -442,8 +442,8 @@ for _gamma in (0.5, 2.0):
         id=f"ridge.laguerre-spectrum.gamma={_gamma:g}",
         title="Laguerre spectrum sampler converges to Marchenko-Pastur",
         statement=("For the bidiagonal-model eigenvalues s of X^T X / n: E[(1/d) sum 1/(s + lam)] -> m(-lam; gamma) "
-                   "(spec §1.2) at lam = 0.1, 1, and E[(1/d) sum s^2] = 1 + gamma + gamma/d -> 1 + gamma."),
-        source="Marchenko & Pastur 1967; spec moniri_hassani.md §1.2", provenance="DERIVED (standard)",
+                   "(docs/ridge.md §2.1) at lam = 0.1, 1, and E[(1/d) sum s^2] = 1 + gamma + gamma/d -> 1 + gamma."),
+        source="Marchenko & Pastur 1967; docs/ridge.md §2.1", provenance="DERIVED (standard)",
         params=dict(gamma=_gamma, lams=(0.1, 1.0)), predict=_laguerre_predict, simulate=_laguerre_simulate,
         ladders=LAGUERRE_LADDERS, components=("m(-0.1)", "m(-1)", "second moment"), finite_size=1.0,
         finite_size_reason=("linear spectral statistics of a real Wishart matrix: the mean has a 1/d correction "

@@ -1,6 +1,6 @@
 r"""Registered claims for weighted ridge (Moniri & Hassani 2025, arXiv 2505.18346, Part (b)).
 
-Every prediction is DERIVED under setup (b) of ``shared/theory/moniri_hassani.md`` (§2.1: Part (a)'s data model,
+Every prediction is DERIVED under the weighted-ridge setup of ``docs/weighted_ridge.md`` (§1: the ridge data model,
 student with penalty ``lam_s beta^T Gamma_s beta``, spike ``Gamma_s = I - (1 - g_s) u u^T``, alignment
 ``zeta = <u, beta*>/||beta*||``); none is the paper's own statement, which was not available. Formulas:
 :mod:`w2s.theory.weighted_ridge`. Simulators: :mod:`w2s.kernels.weighted_ridge` (exact solves, exact excess risk).
@@ -10,8 +10,8 @@ spectrum and of quadratic forms in Haar-distributed vectors, and the rank-one sp
 by ``O(1/d)`` (its weight in ``(1/n) tr`` is ``gamma/d``). The chi-square test of each certificate re-checks this.
 
 Ladders: spike-direction quantities fluctuate more than bulk ones (an ``O(1)`` share ``zeta^2`` of the signal sits
-in the one direction ``u``, whose estimate is not averaged over ``d`` directions; spec §5). Measured single-draw
-``sd * sqrt(d)``: about 0.55 (``R_t``) and 0.48 (``R_s``) at the §7 Table R6 first row, 0.6-0.75 for the gap
+in the one direction ``u``, whose estimate is not averaged over ``d`` directions; docs/weighted_ridge.md §3.4).
+Measured single-draw ``sd * sqrt(d)``: about 0.55 (``R_t``) and 0.48 (``R_s``) at the Table R6 first row, 0.6-0.75 for the gap
 ``R_s - R_t`` at the critical-alignment points. The spiked claims run on the exact reduced simulator
 (:func:`w2s.kernels.laguerre.reduced_spiked_w2s`, ``O(d)`` per ridge value, certified against the full one by
 ``wridge.reduced-simulator.agrees-in-law``) with ``d`` up to 32768; the general non-commuting claim needs the full
@@ -33,7 +33,7 @@ from w2s.validation.plotting import pyplot, save
 from w2s.validation.registry import REGISTRY, Claim, Ladder
 
 
-SOURCE = "Moniri & Hassani 2025, arXiv 2505.18346, Part (b); spec moniri_hassani.md §2"
+SOURCE = "Moniri & Hassani 2025, arXiv 2505.18346, Part (b); docs/weighted_ridge.md"
 FINITE_SIZE_REASON = ("smooth spectral functional of a Wishart matrix, rank-one spike: O(1/d) bias of the mean "
                       "(module docstring of w2s.validation.claims.weighted_ridge)")
 
@@ -83,7 +83,7 @@ def _reps(reps):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Spiked student (spec §2.3): components R_t and R_s at one or several g_s (one draw serves the g_s grid).
+# Spiked student (docs/weighted_ridge.md §2.2): components R_t and R_s at one or several g_s (one draw serves the g_s grid).
 # ---------------------------------------------------------------------------------------------------------------
 
 def _spiked_predict(p):
@@ -116,26 +116,26 @@ def _spiked_claim(cid, title, note, **params):
         statement=("R_s = r2 [zeta^2 (1 - p_t^u p_s^u)^2 + (1 - zeta^2)(1 - p_t p_s)^2] + p_s^2 c_t E_t + c_s [r2 ("
                    "zeta^2 (p_t^u)^2 (1 - p_s^u)^2 + (1 - zeta^2) p_t^2 (1 - p_s)^2) + (1 - p_s)^2 c_t E_t], with p^u = "
                    f"1/(1 + kappa g), and the teacher risk R_t; {teacher}. {note}"),
-        source=SOURCE, provenance="DERIVED under setup (b) of moniri_hassani.md §2.3", params=params,
+        source=SOURCE, provenance="DERIVED under the weighted-ridge setup (docs/weighted_ridge.md §2.2)", params=params,
         predict=_spiked_predict, simulate=_spiked_simulate, ladders=LADDERS_REDUCED, components=comps,
         finite_size=1.0, finite_size_reason=FINITE_SIZE_REASON, family="weighted_ridge", setup=SETUP))
 
 
 _spiked_claim("wridge.spiked.gs<1.zeta=0.8", "Spiked student, under-parameterised (gamma_s = 0.5), strong alignment",
-              "Spec Table R6, first row.", lam_t=0.5, gamma_t=0.5, lam_s=1.0, gamma_s=0.5, g_s=(0.05,), zeta=0.8)
+              "Table R6 (docs/weighted_ridge.md §2.5), first row.", lam_t=0.5, gamma_t=0.5, lam_s=1.0, gamma_s=0.5, g_s=(0.05,), zeta=0.8)
 _spiked_claim("wridge.spiked.gs>1.zeta=0.7.g-grid", "Spiked student, over-parameterised (gamma_s = 2), a g_s grid",
-              "Spec Table R6, third row (g_s = 0.1), with g_s = 0 and g_s = 1 (Part (a)) from the same draws.",
+              "Table R6 (docs/weighted_ridge.md §2.5), third row (g_s = 0.1), with g_s = 0 and g_s = 1 (Part (a)) from the same draws.",
               lam_t=0.2, gamma_t=0.5, lam_s=1.0, gamma_s=2.0, g_s=(0.0, 0.1, 1.0), zeta=0.7)
 _spiked_claim("wridge.spiked.gs>1.zeta=0.2", "Spiked student, weak alignment (zeta = 0.2), gamma_s = 1.5",
               "Weak alignment: the spike barely helps.", lam_t=0.5, gamma_t=2.0, lam_s=0.5, gamma_s=1.5,
               g_s=(0.0,), zeta=0.2, sigma2=0.5)
 _spiked_claim("wridge.spiked.teacher-spiked", "Teacher and student both spiked along the same u",
-              "Teacher penalty g_t = 0.3 along u; E_t uses p_t^u in the zeta^2 terms (spec §2.3, last paragraph).",
+              "Teacher penalty g_t = 0.3 along u; E_t uses p_t^u in the zeta^2 terms (docs/weighted_ridge.md §2.2).",
               lam_t=0.3, gamma_t=1.0, lam_s=0.8, gamma_s=0.5, g_s=(0.2,), zeta=0.6, g_t=0.3)
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# General, non-commuting penalties (spec §2.2): 2x2-block structure, so the prediction does not depend on d.
+# General, non-commuting penalties (docs/weighted_ridge.md §2.1): 2x2-block structure, so the prediction does not depend on d.
 # ---------------------------------------------------------------------------------------------------------------
 
 def _general_blocks(p):
@@ -166,9 +166,9 @@ def _general_simulate(p, d, rng, reps):
 REGISTRY.add(Claim(
     id="wridge.general.non-commuting", title="General deterministic equivalent, non-commuting teacher and student penalties",
     statement=("kappa solves lam = kappa (1 - (1/n) tr P), P = (I + kappa Gamma)^{-1}; R_t = ||(I-P_t) beta*||^2 + "
-               "c_t(I) E_t and the boxed R_s of §2.2, for Gamma_t = blocks diag(0.5, 2) and Gamma_s = blocks "
+               "c_t(I) E_t and R_s of docs/weighted_ridge.md §2.1, for Gamma_t = blocks diag(0.5, 2) and Gamma_s = blocks "
                "R(0.7) diag(0.3, 1.5) R(0.7)^T (2x2 blocks; the two do not commute), beta* uniform on the sphere."),
-    source=SOURCE, provenance="DERIVED under setup (b) of moniri_hassani.md §2.2",
+    source=SOURCE, provenance="DERIVED under the weighted-ridge setup (docs/weighted_ridge.md §2.1)",
     params=dict(lam_t=0.4, gamma_t=0.5, lam_s=0.6, gamma_s=2.0, sigma2=1.0, r2=1.0, eigs_t=(0.5, 2.0), angle_t=0.0,
                 eigs_s=(0.3, 1.5), angle_s=0.7),
     predict=_general_predict, simulate=_general_simulate, ladders=LADDERS, components=("R_t", "R_s"),
@@ -181,7 +181,7 @@ REGISTRY.add(Claim(
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Aligned student against the optimally tuned teacher, gamma_s -> 0 (spec §2.4).
+# Aligned student against the optimally tuned teacher, gamma_s -> 0 (docs/weighted_ridge.md §2.3).
 # ---------------------------------------------------------------------------------------------------------------
 
 def _aligned_predict(p):
@@ -221,7 +221,7 @@ REGISTRY.add(Claim(
                "every zeta != 0 (lam_t = lam_t* = sigma2 gamma_t / r2, isotropic teacher); certified at zeta = 0.6 "
                "and 0.9 as the mean per-draw ratio R_s/R_t and the sign of R_s - R_t (the formula for every zeta is "
                "checked algebraically in the tests)."),
-    source=SOURCE, provenance="DERIVED under setup (b) of moniri_hassani.md §2.4",
+    source=SOURCE, provenance="DERIVED under the weighted-ridge setup (docs/weighted_ridge.md §2.3)",
     params=dict(gamma_t=1.0, sigma2=1.0, r2=1.0, zetas=_ZETAS),
     predict=_aligned_predict, simulate=_aligned_simulate, ladders=LADDERS_REDUCED,
     components=tuple(c for z in _ZETAS for c in (f"R_s/R_t(zeta={z:g})", f"R_s-R_t(zeta={z:g})")),
@@ -232,7 +232,7 @@ REGISTRY.add(Claim(
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Critical alignment zeta_c at finite gamma_s (spec §2.4, Table R7), bracketed by simulation.
+# Critical alignment zeta_c at finite gamma_s (docs/weighted_ridge.md §2.4, Table R7), bracketed by simulation.
 # ---------------------------------------------------------------------------------------------------------------
 
 def _zeta_c_points(p):
@@ -270,7 +270,7 @@ REGISTRY.add(Claim(
     statement=("For gamma_s > 1, min over (lam_s, g_s) of R_s - R_t* changes sign at zeta_c(gamma_t, gamma_s) "
                "(Table R7: 0.699 at gamma_t = gamma_s = 2); certified by the signs and values of R_s - R_t* at "
                "zeta_c -/+ 0.1 (g_s = 0 and lam_s optimal at each zeta, teacher at lam_t*)."),
-    source=SOURCE, provenance="DERIVED under setup (b) of moniri_hassani.md §2.4 (Table R7)",
+    source=SOURCE, provenance="DERIVED under the weighted-ridge setup (docs/weighted_ridge.md §2.4; Table R7)",
     params=dict(gamma_t=2.0, gamma_s=2.0, sigma2=1.0, r2=1.0, delta=ZETA_C_DELTA),
     predict=_zeta_c_predict, simulate=_zeta_c_simulate, ladders=LADDERS_REDUCED,
     components=("R_s-R_t(zeta_c-delta)", "R_s-R_t(zeta_c+delta)"), sign=(True, True),
@@ -305,8 +305,8 @@ REGISTRY.add(Claim(
                "R_s have the same mean and variance as the full d x d simulator's; teacher and student both spiked, "
                "teacher with n < d, student with n > d. Certified as E[X_red - X_full] = 0 for X in {R_t, R_s, R_t^2, "
                "R_s^2}."),
-    source="Dumitriu & Edelman 2002; simulator of spec moniri_hassani.md §5",
-    provenance="DERIVED (identity in law) in w2s.kernels.laguerre.reduced_spiked_w2s", params=_AP,
+    source="Dumitriu & Edelman 2002; simulator of docs/weighted_ridge.md §3.3",
+    provenance="DERIVED (identity in law) in w2s.kernels.laguerre.reduced_spiked_w2s (docs/weighted_ridge.md §3.3)", params=_AP,
     predict=_agree_predict, simulate=_agree_simulate,
     ladders={"fast": Ladder(d=(8, 24, 64), reps=(24000, 12000, 4000)),
              "full": Ladder(d=(8, 24, 64, 160), reps=(48000, 24000, 8000, 2000))},
