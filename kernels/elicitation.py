@@ -1,6 +1,6 @@
 r"""Online SGD on the first layer of a two-layer network, with fresh Gaussian inputs every step (numba).
 
-Model (the PROPOSED model of ``shared/theory/awano_suzuki_elicitation.md`` §3, in its general form):
+Model (the proposed model of docs/elicitation.md §1, in its general form; simulators: §3):
 
 * **Network:** ``f(x) = (1/p) sum_j a_j sigma(<w_j, x>)``; only the first-layer rows ``w_j`` (``W``, shape
   ``(p, d)``) are trained, the second layer ``a`` is fixed. ``sigma`` is a polynomial given by its power-basis
@@ -64,7 +64,7 @@ and ``<v^par_i, v^perp_j> = 0`` always. The update ``v <- alpha v + beta x`` act
 coefficients, so the pair ``(S^par, S^perp)`` is a Markov chain: per part, ``l^b = c_b L_b g_b`` and
 ``|x^b|^2 = c_b^2 (|g_b|^2 + chi^2(dim_b - rank S^b))``, ``l = l^par + l^perp``, ``|x|^2`` the sum, and (1) per part
 with the part's fields. Isotropic inputs are the case ``r = d`` (no complement). With ``tau_x = 0`` the
-complement receives nothing: under plain updates ``S^perp`` is exactly invariant (spec §4, P3').
+complement receives nothing: under plain updates ``S^perp`` is exactly invariant (docs/elicitation.md §2.6, P3').
 
 Cost per step: two ``k x k`` Cholesky factorisations and ``O(k^2)`` updates, plus ``2k + 1`` normals and at most
 two chi-square draws: independent of ``d``. Randomness: one xoshiro256** stream per replicate

@@ -1,9 +1,9 @@
-r"""Simulator of the synthetic representation model of spec ``xue_representations.md`` §4 (Xue, Li & Mirzasoleiman
+r"""Simulator of the synthetic representation model of docs/representations.md §1.3 (Xue, Li & Mirzasoleiman
 2025, arXiv 2502.00620): ridge heads on weak and strong representations with a principal and a high-dimensional
 non-principal part, trained in kernel form, without ever forming ``D``-dimensional features.
 
-Model (spec §4, PROPOSED there)
--------------------------------
+Model (docs/representations.md §1.3, PROPOSED there)
+----------------------------------------------------
 Latent ``z ~ N(0, I_p)``, label ``y = <a, z> + eps`` with ``eps ~ N(0, sigma2)``. A representation is
 ``h(x) = (A z, u)``: principal part ``A z`` (``A``: ``r x p``) and non-principal part ``u ~ N(0, s^2 I_D)``,
 independent of ``z`` and of the other model's non-principal part, with ``s_w^2 = gamma_w n~ / D`` (weak) and
@@ -11,8 +11,8 @@ independent of ``z`` and of the other model's non-principal part, with ``s_w^2 =
 ``gamma^_s = gamma_s``. Several weak models in one call share the data splits and one non-principal part (they
 differ in ``A_w`` and ``beta_w``): common random numbers for comparing them.
 
-Heads (spec §4, "Simulation (kernel form)"), with unnormalised kernels ``K = H H^T + G`` (principal Gram plus
-non-principal Gram ``G = U U^T``):
+Heads (docs/representations.md §3, "Heads in kernel form"), with unnormalised kernels ``K = H H^T + G`` (principal Gram
+plus non-principal Gram ``G = U U^T``):
 
 * weak: ``alpha = (K~ + n~ beta_w I)^{-1} y~`` on ``D~``; ``f_w(x) = K(x, D~) alpha``;
 * W2S and strong ceiling: ``(K^ + n^ beta_s I)^{-1}`` applied to ``f_w(D^)`` and to ``y^``.
@@ -217,8 +217,8 @@ def _weak_list(A_w, beta_w, p):
 def simulate_w2s(A_w, A_s, a, *, sigma2: float, gamma_w: float, gamma_s: float, beta_w, beta_s: float,
                  n_tilde: int, n_hat: int, D: int, rng: np.random.Generator,
                  method: str = "tridiagonal", data_rng: np.random.Generator | None = None) -> W2SDraw:
-    """One replicate of the spec §4 model (module docstring). ``A_w``: one ``r_w x p`` matrix or a list of them
-    (weak models sharing the draws; ``beta_w`` a scalar or one value per weak model); ``A_s``: ``r_s x p``;
+    """One replicate of the docs/representations.md §1.3 model (module docstring). ``A_w``: one ``r_w x p`` matrix or a
+    list of them (weak models sharing the draws; ``beta_w`` a scalar or one value per weak model); ``A_s``: ``r_s x p``;
     ``a``: label direction in ``R^p``. The latents and label noise are drawn from ``data_rng`` when given (else
     from ``rng``): two methods given equally seeded ``data_rng`` see the same data (common random numbers; in
     the tridiagonal frame the same numbers stand for the rotated data, which has the same law)."""

@@ -1,5 +1,5 @@
-r"""Simulators of the transfer model of Somerstep et al. (model in :mod:`w2s.theory.transfer`, spec
-somerstep_refinement.md §1): naive ridge-to-source over a ``lam`` grid, the convex-hull estimator (scipy NNLS),
+r"""Simulators of the transfer model of Somerstep et al. (model in :mod:`w2s.theory.transfer`,
+docs/transfer.md §1; simulators: §3): naive ridge-to-source over a ``lam`` grid, the convex-hull estimator (scipy NNLS),
 OLS, and exact Bayesian ICL posteriors over many replicates (numba, log space).
 
 Coordinates: concepts ``beta_k = e_k`` (``k = 0..K-1``), target ``k*``, weak bias ``beta^w = b e_K`` (so ``d >= K + 1``).
@@ -154,9 +154,9 @@ def _check_posterior_args(alpha_P, k_star, b, sigma2):
 
 def icl_posteriors(reps: int, n_grid, alpha_P, k_star: int, b: float, sigma2: float, design: str,
                    rng: np.random.Generator):
-    """Exact Bayesian ICL posteriors (spec §4) for ``reps`` independent replicates, each a stream of weak-labelled
-    examples, read at every ``n_ICL`` in ``n_grid``: ``(M, R)`` as in :func:`_posteriors`. Only the ``K + 1``
-    feature coordinates along the concepts and the bias enter the likelihood, so they are the only ones drawn
+    """Exact Bayesian ICL posteriors (docs/transfer.md §2.4) for ``reps`` independent replicates, each a stream of
+    weak-labelled examples, read at every ``n_ICL`` in ``n_grid``: ``(M, R)`` as in :func:`_posteriors`. Only the
+    ``K + 1`` feature coordinates along the concepts and the bias enter the likelihood, so they are the only ones drawn
     (exact in law for every ``d >= K + 1``). Draws: features, then noise."""
     a = _check_posterior_args(alpha_P, k_star, b, sigma2)
     reps, n_grid, K, Z, E = _icl_inputs(reps, n_grid, a.size, design, rng)
@@ -186,10 +186,10 @@ def posterior_weights(R: np.ndarray) -> np.ndarray:
 
 
 def refine_then_ols_error(pi: np.ndarray, X: np.ndarray, k_star: int) -> float:
-    """ICL refinement followed by fine-tuning (spec §4): the strong model labels the queries ``X`` (``n x d``) with
-    its posterior-mean prediction ``sum_k pi_k beta_k^T x`` and is refit by OLS on them; returns
+    """ICL refinement followed by fine-tuning (docs/transfer.md §2.7): the strong model labels the queries ``X``
+    (``n x d``) with its posterior-mean prediction ``sum_k pi_k beta_k^T x`` and is refit by OLS on them; returns
     ``||beta_hat - beta_Q||^2`` (``beta_k = e_k``). With ``n >= d`` the refit recovers ``sum_k pi_k beta_k`` exactly,
-    so the error equals ``(1 - pi_{k*})^2 + sum_{k != k*} pi_k^2`` (the bracket of spec §4, prediction 3)."""
+    so the error equals ``(1 - pi_{k*})^2 + sum_{k != k*} pi_k^2`` (docs/transfer.md §2.7)."""
     pi = np.asarray(pi, dtype=float)
     d = X.shape[1]
     if pi.ndim != 1 or pi.size > d:
@@ -302,9 +302,9 @@ def icl_misalignment_is(reps: int, n_grid, alpha_P, b: float, sigma2: float, lam
 
     Proposal: pick a competitor ``j`` uniformly, then tilt every example by ``exp(-lam Delta^{(j)})`` with
     ``Delta^{(k)} = ((y - x_k)^2 - (y - x_0)^2)/(2 sigma2)`` (the log-likelihood-ratio increment against ``k``,
-    spec §4): ``(x_0, x_j)`` by rejection on :func:`_tilt_weight` ``q(u)``, ``u = x_0 - x_j``; the bias coordinate
-    ``w`` from the density ``∝ exp(-s w)`` on ``[-1, 1]``; the noise from ``N(-lam u, sigma2)``; the other coordinates
-    untouched. The weight of the first ``n`` examples against the mixture of the ``K - 1`` tilts is
+    docs/transfer.md §2.4): ``(x_0, x_j)`` by rejection on :func:`_tilt_weight` ``q(u)``, ``u = x_0 - x_j``; the bias
+    coordinate ``w`` from the density ``∝ exp(-s w)`` on ``[-1, 1]``; the noise from ``N(-lam u, sigma2)``; the other
+    coordinates untouched. The weight of the first ``n`` examples against the mixture of the ``K - 1`` tilts is
     ``Z^n / mean_k exp(-lam S_k)``, ``S_k = sum_i Delta_i^{(k)}``, with the one-example normaliser ``Z``
     (:func:`tilt_normaliser`). Any ``lam`` in ``[0, 1]`` gives unbiased estimates; the Chernoff maximiser minimises
     the variance. Reproducible: numba's generator is seeded from ``rng``.

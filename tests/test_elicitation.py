@@ -126,9 +126,9 @@ def test_zero_learning_rate_keeps_every_overlap():
 
 
 def test_plain_updates_on_the_subspace_keep_the_orthogonal_part_exactly():
-    """Spec P3': inputs confined to V_kappa and plain updates leave every neuron's component outside V_kappa
-    unchanged, whatever the loss (the chain's S_perp is invariant bit for bit; the overlaps move only by the
-    rounding-level part of xi inside V_kappa)."""
+    """P3' (docs/elicitation.md §2.6): inputs confined to V_kappa and plain updates leave every neuron's component
+    outside V_kappa unchanged, whatever the loss (the chain's S_perp is invariant bit for bit; the overlaps move only by
+    the rounding-level part of xi inside V_kappa)."""
     U, dirs, W0 = _setup()
     kw = dict(steps=400, eta=0.01, act=H(2), link=H(2), record_steps=[0, 400], loss="squared", update="plain",
               tau=0.3, reps=4)
@@ -229,7 +229,7 @@ def test_chain_rejects_bad_input():
 @settings(max_examples=25, deadline=None)
 @given(p=st.integers(1, 5), m=st.floats(-0.99, 0.99))
 def test_small_delta_drift_is_the_population_law(p, m):
-    """delta -> 0, g = sigma = h_p: the drift is p m^(p-1) (1 - m^2) (spec §4 P1; Stein's lemma)."""
+    """delta -> 0, g = sigma = h_p: the drift is p m^(p-1) (1 - m^2) (docs/elicitation.md §2.2; Stein's lemma)."""
     lab = E.Labels(tuple(H(p)), tuple(H(p)))
     assert E.drift(m, lab, 1e-12) / 1e-12 == pytest.approx(p * m ** (p - 1) * (1 - m * m), abs=1e-7)
 

@@ -1,5 +1,5 @@
-"""Tests of ``w2s.theory.representations`` and ``w2s.kernels.representations`` (Xue et al. 2025; spec
-xue_representations.md): the factored smoothers against dense matrices, exact identities, projection and rank-0
+"""Tests of ``w2s.theory.representations`` and ``w2s.kernels.representations`` (Xue et al. 2025;
+docs/representations.md): the factored smoothers against dense matrices, exact identities, projection and rank-0
 limits, identical representations, the Wishart draws against their moments and against explicit features, the
 exact test-error formula against explicit test points, and bad input."""
 
@@ -50,7 +50,7 @@ def test_formulas_match_dense_smoothers(seed, n, rw, rs, reg_w, reg_s):
     assert f.err_w2s == pytest.approx(np.sum((y - Ps @ Pw @ y) ** 2) / n, **tol)
     assert f.metric_op == pytest.approx(np.linalg.norm(M, 2), rel=1e-7, abs=1e-9)
     assert f.metric_frob == pytest.approx(np.sum(M * M), rel=1e-7, abs=1e-9)
-    # exact split of the weak error (an identity of vectors) and the triangle bound of spec §2.3
+    # exact split of the weak error (an identity of vectors) and the triangle bound of docs/representations.md §2.3
     assert f.pred_gap + f.corrected + f.cross == pytest.approx(f.err_w, rel=1e-10, abs=1e-12)
     assert f.err_w2s <= (np.sqrt(f.err_sc) + np.sqrt(f.pred_gap)) ** 2 * (1 + 1e-12) + 1e-15
 
@@ -62,7 +62,7 @@ def test_ridge_smoother_dense_form():
 
 def test_projection_limit():
     """reg -> 0: the smoothers become orthogonal projections, the cross term of Err_w2s vanishes and
-    Err_w2s = Err_sc + PredGap (spec §2.3)."""
+    Err_w2s = Err_sc + PredGap (docs/representations.md §2.3)."""
     Hw, Hs, y = _problem(7, n=40, rw=3, rs=6)
     f = T.w2s_formulas(Hw, Hs, y, 1e-11, 1e-11)
     Qw, _ = np.linalg.qr(Hw)
@@ -71,7 +71,7 @@ def test_projection_limit():
     assert f.pred_gap == pytest.approx(np.sum((Qs @ (Qs.T @ e)) ** 2) / 40, rel=1e-8)
     assert f.err_w2s == pytest.approx(f.err_sc + f.pred_gap, rel=1e-8)
     assert f.cross == pytest.approx(0.0, abs=1e-9)
-    # with exact projections and r_s > r_w the operator norm saturates at 1 (spec §3 caution)
+    # with exact projections and r_s > r_w the operator norm saturates at 1 (docs/representations.md §2.4)
     assert f.metric_op == pytest.approx(1.0, abs=1e-6)
 
 
@@ -110,7 +110,7 @@ def test_population_limits_identities():
     # diagonal model: R = diag(s^2/(s^2 + reg)) on the principal coordinates
     assert np.allclose(np.diag(Rs)[:9], np.linspace(2, 0.6, 9) ** 2 / (np.linspace(2, 0.6, 9) ** 2 + 0.051))
     assert np.allclose(np.diag(Rs)[9:], 0.0)
-    # spec §4 numbers for the nested weak model (a = 1/sqrt(12) here, not the spec's random a)
+    # population value for the nested weak model of docs/representations.md §1.3 (a = 1/sqrt(12))
     assert pop.pred_gap == pytest.approx(0.3655920, rel=1e-6)
 
 
@@ -241,7 +241,7 @@ def test_exact_test_error_against_explicit_test_points():
     U = np.sqrt(s2) * rng.standard_normal((n, D))
     H = np.hstack([Z @ A_W.T, U])
     theta = np.linalg.solve(H.T @ H / n + beta * np.eye(H.shape[1]), H.T @ y / n)
-    c = np.linalg.solve(H @ H.T + n * beta * np.eye(n), y)  # kernel form, spec §4
+    c = np.linalg.solve(H @ H.T + n * beta * np.eye(n), y)  # kernel form, docs/representations.md §3
     assert np.allclose(H.T @ c, theta, atol=1e-8)
     b = A_W.T @ (A_W @ Z.T @ c)
     exact = np.sum((b - A_VEC) ** 2) + sigma2 + s2 * c @ (U @ U.T) @ c

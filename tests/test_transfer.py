@@ -1,5 +1,5 @@
-"""Tests of ``w2s.theory.transfer`` and ``w2s.kernels.transfer`` (Somerstep et al. 2025; spec
-somerstep_refinement.md): closed forms, the vertex-cone projection against scipy NNLS, the Chernoff rate against
+"""Tests of ``w2s.theory.transfer`` and ``w2s.kernels.transfer`` (Somerstep et al. 2025;
+docs/transfer.md): closed forms, the vertex-cone projection against scipy NNLS, the Chernoff rate against
 mpmath, the posterior kernel against numpy, edge regimes and bad input."""
 
 from __future__ import annotations
@@ -77,13 +77,14 @@ def _mgf_mp(lam, b):
         return mp.quad(f, [-2, 0, 2])
 
 
-@pytest.mark.parametrize("b2, spec", [(1.0, 0.0601), (0.0, 0.0789)])
-def test_chernoff_rate(b2, spec):
+@pytest.mark.parametrize("b2, reference", [(1.0, 0.0601), (0.0, 0.0789)])
+def test_chernoff_rate(b2, reference):
     r = T.chernoff_rate(1.0, b2)
     assert r.converged
     assert r.rate == pytest.approx(float(-mp.log(_mgf_mp(r.lam, math.sqrt(b2)))), rel=1e-10)
-    # the spec's values came from 2e6 Monte-Carlo draws and a 101-point lam grid: agreement to 0.3%
-    assert r.rate == pytest.approx(spec, rel=3e-3)
+    # the reference values of docs/transfer.md §2.5 came from 2e6 Monte-Carlo draws and a 101-point lam grid:
+    # agreement to 0.3%
+    assert r.rate == pytest.approx(reference, rel=3e-3)
     assert T.chernoff_rate(1.0, 4.0).rate < T.chernoff_rate(1.0, 1.0).rate < r.rate + 1  # worse weak model: slower
 
 
@@ -155,12 +156,12 @@ def test_importance_sampling_is_unbiased_and_reproducible():
 
 
 def test_typical_rate_and_refined_risk():
-    assert T.typical_rate(1.0) == pytest.approx(1 / 3)  # spec §4: mu = 1/3 for the uniform design
+    assert T.typical_rate(1.0) == pytest.approx(1 / 3)  # docs/transfer.md §2.6: mu = 1/3 for the uniform design
     assert T.typical_rate(2.0, "gaussian") == pytest.approx(0.5)
     pi = np.array([0.7, 0.1, 0.1, 0.05, 0.05])
     X = K.draw_features(60, 10, "gaussian", np.random.default_rng(0))
     assert T.refined_excess_risk(pi) == pytest.approx(K.refine_then_ols_error(pi, X, 0), rel=1e-10)
-    # the spec's bracket: (1 - pi*)^2 K/(K-1) <= risk <= 2 (1 - pi*)^2
+    # the bracket of docs/transfer.md §2.7: (1 - pi*)^2 K/(K-1) <= risk <= 2 (1 - pi*)^2
     assert 0.09 * 5 / 4 <= T.refined_excess_risk(pi) <= 2 * 0.09
     with pytest.raises(ValueError, match="probability"):
         T.refined_excess_risk([0.5, 0.6])

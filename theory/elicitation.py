@@ -1,7 +1,7 @@
 r"""Feature elicitation by online SGD (Awano & Suzuki 2026, arXiv 2605.12908): the ``d -> infinity`` overlap ODEs.
 
-No formula of the paper was available (spec ``shared/theory/awano_suzuki_elicitation.md`` §0). Everything here is
-DERIVED in the PROPOSED model of the spec (§3), in the general form simulated by :mod:`w2s.kernels.elicitation`; nothing
+No formula of the paper was available (docs/elicitation.md §6). Everything here is DERIVED in the proposed model
+(docs/elicitation.md §1), in the general form simulated by :mod:`w2s.kernels.elicitation`; nothing
 is the paper's theorem.
 
 Model and normalisation
@@ -39,19 +39,20 @@ mean (the second-order effect of ``O(D_eff^-1/2)`` fluctuations), so a ladder in
 ``alpha = 1``.
 
 Checks of the derivation: for ``g = sigma = h_{p*}``, ``T`` = identity, ``tau = 0`` and ``delta -> 0`` (time
-``delta t``), Stein's lemma gives ``E1 = E2 m``... concretely the drift is ``p* m^(p*-1) (1 - m^2)`` (spec §4,
-P1), reproduced by :func:`drift` (tests). At ``p = p* = 2``, ``d = 100``, ``eta = 1e-3`` (``delta = 0.1``) the
-fixed point of (ODE) is ``m ~ 0.87``, the spec's observed plateau of 0.86-0.90.
+``delta t``), Stein's lemma gives ``E1 = E2 m``... concretely the drift is ``p* m^(p*-1) (1 - m^2)``
+(docs/elicitation.md §2.2, P1), reproduced by :func:`drift` (tests). At ``p = p* = 2``, ``d = 100``,
+``eta = 1e-3`` (``delta = 0.1``) the fixed point of (ODE) is ``m ~ 0.87``, within the plateau of 0.86-0.90
+observed in SGD runs (docs/elicitation.md §2.4).
 
 Quantities
 ----------
 * :func:`alignment_trajectory` -- ``m(t)`` (P1) for W2S or SFT: same ODE, different ``D_eff`` and labels.
 * :func:`retention_trajectory` -- an off-target neuron started at ``theta_k`` with ``<theta_k, theta> = rho``
   (P2): the pair ``(m, R)`` with ``R = <w, theta_k>``. For ``delta -> 0`` the motion is planar and
-  ``R = cos(arccos rho - arccos m)`` (spec §4, P2; :func:`planar_retention`); the noise term shrinks both
-  overlaps by the same factor, which the full ODE keeps.
+  ``R = cos(arccos rho - arccos m)`` (docs/elicitation.md §2.2, P2; :func:`planar_retention`); the noise term shrinks
+  both overlaps by the same factor, which the full ODE keeps.
 * :func:`escape_rate` and :func:`hitting_time_constant` -- the steps-to-alignment law from a random start
-  (derived here, beyond the spec): ``E[t_hit] = log(D_eff) / (2 lambda) + K* + o(1)`` (docstrings).
+  (derived here, docs/elicitation.md §2.5): ``E[t_hit] = log(D_eff) / (2 lambda) + K* + o(1)`` (docstrings).
 """
 
 from __future__ import annotations
@@ -204,7 +205,8 @@ def retention_trajectory(t, rho: float, lab: Labels, delta: float, m0: float | N
 
 
 def planar_retention(m, rho):
-    """``R = cos(arccos rho - arccos m)``: retention of a neuron moving in ``span{theta_k, theta}`` (spec §4, P2)."""
+    """``R = cos(arccos rho - arccos m)``: retention of a neuron moving in ``span{theta_k, theta}`` (docs/elicitation.md
+    §2.2)."""
     rho = check_scalar("rho", rho, -1.0, 1.0)
     m = np.clip(np.asarray(m, float), -1.0, 1.0)
     return np.cos(np.arccos(rho) - np.arccos(m))
@@ -212,7 +214,7 @@ def planar_retention(m, rho):
 
 def planar_alignment(t, rho: float, p_star: int = 2):
     """Closed form of the noiseless ODE ``dm/dt = 2 m (1 - m^2)`` (``p* = 2``, time ``delta t``):
-    ``m / sqrt(1 - m^2) = rho / sqrt(1 - rho^2) e^{2t}`` (spec §4, P2)."""
+    ``m / sqrt(1 - m^2) = rho / sqrt(1 - rho^2) e^{2t}`` (docs/elicitation.md §2.2)."""
     if p_star != 2:
         raise ValueError(f"the closed form exists for p_star = 2 only, got {p_star}")
     rho = check_scalar("rho", rho, -1.0, 1.0, lo_open=True, hi_open=True)
@@ -254,7 +256,7 @@ def escape_rate(lab: Labels, delta: float) -> tuple[float, float]:
 
 def hitting_time_constant(lab: Labels, delta: float, level: float = 0.5) -> float:
     r"""``K*`` in ``E[t_hit] = log(D_eff) / (2 lambda) + K* + o(1)`` for the first time ``|m| >= level`` from a
-    uniformly random start on the sphere of the input space (derived here; spec §4 P1 gives only the order).
+    uniformly random start on the sphere of the input space (derived here; docs/elicitation.md §2.5).
 
     Derivation. Near the saddle, ``m`` obeys the linear SDE ``dm = lambda m dt + delta sqrt(Q1 / D) dB``. From
     ``m(0) ~ N(0, 1/D)`` (the first coordinate of a uniform unit vector), ``m(t) ~ e^{lambda t} A / sqrt(D)``
@@ -319,15 +321,15 @@ def plain_update_moments(var_l: float, cov: float, var_t: float, lab: Labels, lo
 def plain_update_trajectory(t, rho: float, lab: Labels, delta: float, tau_x: float, nu: float,
                             protocol: str = "w2s", loss: str = "squared"):
     r"""P3' in the ODE limit: an off-target neuron started on ``theta_k = rho theta + sqrt(1 - rho^2) xi`` under
-    **plain** online SGD (spec §4 P3'); returns ``(m, b)`` at times ``t``: ``m = <w, theta>`` and the retained
-    private part ``b = <w, xi>``.
+    **plain** online SGD (docs/elicitation.md §2.6, P3'); returns ``(m, b)`` at times ``t``: ``m = <w, theta>`` and the
+    retained private part ``b = <w, xi>``.
 
     ``protocol="w2s"``: inputs ``x = U z + tau_x xi'`` on the ``r``-dimensional ``V_kappa`` (which contains
     ``theta``; ``xi`` is orthogonal to it) with isotropic leakage, ``d = nu r``, ``eta = delta / r``,
     ``t = steps / r``, ``r -> inf``. ``protocol="sft"``: isotropic inputs in dimension ``d`` (``xi`` among them),
     ``eta = delta / d``, ``t = steps / d`` (``tau_x`` and ``nu`` unused).
 
-    Derivation (derived here; no spec formula). A plain step adds ``eta u x``. With the input covariance
+    Derivation (derived here; docs/elicitation.md §2.6). A plain step adds ``eta u x``. With the input covariance
     ``Sigma = (1 + tau_x^2) P_V + tau_x^2 (I - P_V)`` and Gaussian integration by parts,
     ``E[u x] = E[d u/d l] Sigma w + E[d u/d l_theta] Sigma theta``, where ``(l, l_theta)`` has variances
     ``(1 + tau_x^2) A + tau_x^2 C`` and ``1 + tau_x^2`` and covariance ``(1 + tau_x^2) m``; ``A = |P_V w|^2`` and

@@ -1,10 +1,10 @@
 r"""Representations shape W2S generalisation (Xue, Li & Mirzasoleiman, ICML 2025, arXiv 2502.00620).
 
-Every statement here is **derived under the setup of the spec** ``shared/theory/xue_representations.md``; the
-paper's text was not available, so nothing is quoted as its theorem (the form of (★) is RECONSTRUCTED, spec §0).
+Every statement here is **derived under the setup of docs/representations.md §1**; the paper's text was not
+available, so nothing is quoted as its theorem (the form of (★) is RECONSTRUCTED, docs/representations.md §6).
 
-Finite-sample formulas (spec §2, §3)
-------------------------------------
+Finite-sample formulas (docs/representations.md §2.1-2.4)
+--------------------------------------------------------
 On the W2S split ``D^`` (``n`` points) each model has a principal representation ``H`` (``n x r``; rows
 ``Pi_V h(x_i)``), the principal kernel ``K_P = H H^T / n`` and the ridge smoother
 
@@ -18,20 +18,19 @@ where ``gamma = D s^2 / n`` is the implicit ridge of an isotropic non-principal 
 * ``Err_w ~ ||e_w||^2/n``, ``Err_sc ~ ||(I - P_s) y||^2/n``, ``Err_w2s ~ ||y - P_s P_w y||^2/n``;
 * *corrected* part ``||(I - P_s) e_w||^2/n`` and the cross term ``2 <P_s e_w, (I - P_s) e_w>/n``; the three add
   up to ``||e_w||^2/n`` exactly (an identity of vectors, ``e_w = P_s e_w + (I - P_s) e_w``);
-* label-free metric ``M = ||P_s (I - P_w)||_op`` and the Frobenius variant ``||P_s (I - P_w)||_F^2``. The spec's
+* label-free metric ``M = ||P_s (I - P_w)||_op`` and the Frobenius variant ``||P_s (I - P_w)||_F^2``. The
   normalised variant ``||.||_F^2 / n`` vanishes like ``r_s / n``; it orders weak models at a fixed ``n`` exactly
-  as ``||.||_F^2`` does, which is what is reported here (normalisation UNKNOWN, spec §3);
+  as ``||.||_F^2`` does, which is what is reported here (normalisation UNKNOWN, docs/representations.md §2.4);
 * ``PGR = (Err_w - Err_w2s)/(Err_w - Err_sc)``.
 
 All are computed from the thin SVD of ``H`` (``P = U diag(s^2/(s^2 + n reg)) U^T``): ``O(n r^2)``, no ``n x n``
 matrix (:func:`ridge_smoother` builds it for tests).
 
-Population limits (derived here, spec §4 model)
------------------------------------------------
-In the synthetic model of spec §4 the latent is ``z ~ N(0, I_p)``, ``y = <a, z> + eps`` (``Var eps = sigma2``) and
-the principal representations are ``A z`` (``A``: ``r x p``), so ``H = Z A^T``. As ``n -> inf``,
-``H^T H / n -> A A^T`` and ``Z^T v / n -> E[z v]``, hence ``P v`` acts on functions of ``z`` as the population
-ridge operator
+Population limits (derived here, docs/representations.md §2.5)
+--------------------------------------------------------------
+In the synthetic model of docs/representations.md §1.3 the latent is ``z ~ N(0, I_p)``, ``y = <a, z> + eps`` (``Var eps
+= sigma2``) and the principal representations are ``A z`` (``A``: ``r x p``), so ``H = Z A^T``. As ``n -> inf``, ``H^T H
+/ n -> A A^T`` and ``Z^T v / n -> E[z v]``, hence ``P v`` acts on functions of ``z`` as the population ridge operator
 
     R(A, reg) = A^T (A A^T + reg I)^{-1} A      (p x p, symmetric, eigenvalues in [0, 1)),
 
@@ -45,7 +44,8 @@ and ``P y -> Z R a``. Therefore (with ``R_w = R(A_w, reg_w)``, ``R_s = R(A_s, re
 and ``M -> ||R_s (I - R_w)||_op``, ``||P_s (I - P_w)||_F^2 -> ||R_s (I - R_w)||_F^2``. The same limits hold for
 the test errors of the trained heads when also ``D / n -> inf`` (the non-principal Gram is then ``gamma n I`` up to
 ``O(sqrt(n/D))``, and the non-principal part of a fresh point contributes ``O(n/D)``): this is what the
-``repr.*`` claims certify. Label noise ``sigma2`` is included in every error (spec §1: ``Err`` is the test MSE).
+``repr.*`` claims certify. Label noise ``sigma2`` is included in every error (docs/representations.md §1.1: ``Err`` is
+the test MSE).
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def _check_labels(y) -> np.ndarray:
 
 def implicit_ridge(D: int, s2: float, n: int) -> float:
     """``gamma = D s^2 / n``: the extra ridge of an isotropic non-principal part (dimension ``D``, variance ``s^2``)
-    on a split of ``n`` points (spec §1, "Decomposability")."""
+    on a split of ``n`` points (docs/representations.md §1.2)."""
     for name, v in (("D", D), ("n", n)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
             raise ValueError(f"{name} must be an integer >= 1, got {v!r}")
@@ -127,8 +127,8 @@ def _apply(U: np.ndarray, f: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 def ridge_smoother(H, reg: float) -> np.ndarray:
-    """Dense ``n x n`` smoother ``K_P (K_P + reg I)^{-1}``, ``K_P = H H^T / n`` (spec §2.1); for tests and small
-    ``n`` (the formulas use the factored form)."""
+    """Dense ``n x n`` smoother ``K_P (K_P + reg I)^{-1}``, ``K_P = H H^T / n`` (docs/representations.md §2.1); for
+    tests and small ``n`` (the formulas use the factored form)."""
     H = _check_matrix("H", H)
     U, f = _factors(H, _check_reg("reg", reg))
     return (U * f) @ U.T
@@ -136,8 +136,8 @@ def ridge_smoother(H, reg: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class W2SFormulas:
-    """The finite-sample formulas of spec §2-3 on one W2S split (or their population limits), with the
-    regularisers they were computed at."""
+    """The finite-sample formulas of docs/representations.md §2.1-2.4 on one W2S split (or their population limits),
+    with the regularisers they were computed at."""
 
     pred_gap: float  #: (★) ||P_s (I - P_w) y||^2 / n  (= inherited part)
     err_w: float  #: ||(I - P_w) y||^2 / n
@@ -171,9 +171,9 @@ def _metrics(Us, fs, Uw, fw) -> tuple[float, float]:
 
 
 def w2s_formulas(H_w, H_s, y, reg_w: float, reg_s: float) -> W2SFormulas:
-    """Every finite-sample formula of spec §2-3 on the W2S split: ``H_w`` (``n x r_w``) and ``H_s`` (``n x r_s``) the
-    principal representations, ``y`` the true labels, ``reg_w = beta_w + gamma~_w`` and ``reg_s = beta_s +
-    gamma^_s`` (the kernel normalisation ``K_P = H H^T / n`` of spec §1)."""
+    """Every finite-sample formula of docs/representations.md §2.1-2.4 on the W2S split: ``H_w`` (``n x r_w``) and
+    ``H_s`` (``n x r_s``) the principal representations, ``y`` the true labels, ``reg_w = beta_w + gamma~_w`` and
+    ``reg_s = beta_s + gamma^_s`` (the kernel normalisation ``K_P = H H^T / n`` of docs/representations.md §2.1)."""
     y = _check_labels(y)
     n = y.size
     H_w = _check_matrix("H_w", H_w, rows=n)
@@ -192,12 +192,13 @@ def w2s_formulas(H_w, H_s, y, reg_w: float, reg_s: float) -> W2SFormulas:
 
 
 def prediction_gap(H_w, H_s, y, reg_w: float, reg_s: float) -> float:
-    """(★) ``||P_s (I - P_w) y||^2 / n`` (spec §2.2)."""
+    """(★) ``||P_s (I - P_w) y||^2 / n`` (docs/representations.md §2.2)."""
     return w2s_formulas(H_w, H_s, y, reg_w, reg_s).pred_gap
 
 
 def label_free_metric(H_w, H_s, reg_w: float, reg_s: float) -> tuple[float, float]:
-    """``(||P_s (I - P_w)||_op, ||P_s (I - P_w)||_F^2)`` from the representations alone (spec §3)."""
+    """``(||P_s (I - P_w)||_op, ||P_s (I - P_w)||_F^2)`` from the representations alone (docs/representations.md
+    §2.4)."""
     H_w = _check_matrix("H_w", H_w)
     H_s = _check_matrix("H_s", H_s, rows=H_w.shape[0])
     Uw, fw = _factors(H_w, _check_reg("reg_w", reg_w))
@@ -206,9 +207,9 @@ def label_free_metric(H_w, H_s, reg_w: float, reg_s: float) -> tuple[float, floa
 
 
 def population_limits(A_w, A_s, a, sigma2: float, reg_w: float, reg_s: float) -> W2SFormulas:
-    """The ``n -> inf`` limits of :func:`w2s_formulas` in the model of spec §4 (module docstring): principal parts
-    ``A_w z`` (``r_w x p``, ``r_w = 0`` allowed) and ``A_s z`` (``r_s x p``), label ``y = <a, z> + eps``,
-    ``Var eps = sigma2``."""
+    """The ``n -> inf`` limits of :func:`w2s_formulas` in the model of docs/representations.md §1.3 (module docstring):
+    principal parts ``A_w z`` (``r_w x p``, ``r_w = 0`` allowed) and ``A_s z`` (``r_s x p``), label
+    ``y = <a, z> + eps``, ``Var eps = sigma2``."""
     a = np.asarray(a, dtype=float)
     if a.ndim != 1 or a.size < 1 or not np.all(np.isfinite(a)):
         raise ValueError(f"a must be a finite 1-D array (the label direction in R^p), got shape {a.shape}")
@@ -231,7 +232,8 @@ def population_limits(A_w, A_s, a, sigma2: float, reg_w: float, reg_s: float) ->
 
 
 def pgr(err_w, err_w2s, err_sc):
-    """Performance gap recovered ``(Err_w - Err_w2s)/(Err_w - Err_sc)`` (spec §2.3); needs ``Err_w != Err_sc``."""
+    """Performance gap recovered ``(Err_w - Err_w2s)/(Err_w - Err_sc)`` (docs/representations.md §2.3); needs
+    ``Err_w != Err_sc``."""
     ew, e2, es = (np.asarray(x, dtype=float) for x in (err_w, err_w2s, err_sc))
     den = ew - es
     if np.any(den == 0) or not np.all(np.isfinite(den)):
@@ -241,7 +243,7 @@ def pgr(err_w, err_w2s, err_sc):
 
 
 def beats_weak_projection(H_w, H_s, y) -> bool:
-    """Projection-limit criterion of spec §2.3: W2S beats the weak model iff
+    """Projection-limit criterion of docs/representations.md §2.3: W2S beats the weak model iff
     ``||(I - P_s) y||^2 < ||(I - P_s)(I - P_w) y||^2`` with ``P`` the orthogonal projections onto the column spans."""
     y = _check_labels(y)
     n = y.size

@@ -1,8 +1,7 @@
 r"""Transfer-learning view of W2S (Somerstep et al., ICLR 2025, arXiv 2405.16236).
 
-Every statement here is DERIVED in the model RECONSTRUCTED in ``shared/theory/somerstep_refinement.md`` §1 (the
-paper's Definition 3.1, Propositions 3.2/3.4 and Theorem 4.3 were not available; nothing is quoted as its
-theorem). Model and normalisation:
+Every statement here is DERIVED in the model RECONSTRUCTED in docs/transfer.md §1 (the exact statements of the
+paper's results were not available; nothing is quoted as its theorem). Model and normalisation:
 
 * features ``x`` with ``E[x x^T] = c I_d``: ``c = 1/3`` for ``Unif[-1, 1]^d`` (``design="uniform"``), ``c = 1`` for
   ``N(0, I_d)`` (``design="gaussian"``);
@@ -13,25 +12,24 @@ theorem). Model and normalisation:
 * errors in parameter space, ``||beta_hat - beta_Q||^2`` (multiply by ``c`` for prediction risk);
 * ``eps_P^2 = ||beta_P - beta_Q||^2``, ``eps_Q'^2 = b2``.
 
-Naive fine-tuning (spec §2): ``beta_lam = (S + lam I)^{-1}(X^T Y'/n + lam beta_P)``; population limit
-``a beta_Q' + (1 - a) beta_P`` with ``a = c/(c + lam)``; bias ``a^2 eps_Q'^2 + (1-a)^2 eps_P^2 >= H =
-eps_P^2 eps_Q'^2/(eps_P^2 + eps_Q'^2)``, with equality at ``lam* = c eps_Q'^2/eps_P^2``.
+Naive fine-tuning (docs/transfer.md §2.2): ``beta_lam = (S + lam I)^{-1}(X^T Y'/n + lam beta_P)``; population limit ``a
+beta_Q' + (1 - a) beta_P`` with ``a = c/(c + lam)``; bias ``a^2 eps_Q'^2 + (1-a)^2 eps_P^2 >= H = eps_P^2
+eps_Q'^2/(eps_P^2 + eps_Q'^2)``, with equality at ``lam* = c eps_Q'^2/eps_P^2``.
 
-Convex hull (spec §3): ``n E||beta_C - beta_Q||^2 -> (sigma2 + c b2) delta / c`` with ``delta`` the statistical
-dimension of the tangent cone of ``conv{beta_k}`` at the vertex ``beta_{k*}``, ``T = cone{e_k - e_1 : k = 2..K}``
-(coordinates in the concept basis). Projection onto ``T`` (derived here from the KKT conditions): with
-``t`` solving ``t = g_1 + sum_{k>=2} (g_k - t)_+``, the weights are ``w_k = (g_k - t)_+`` and
-``||Pi_T g||^2 = (sum w)^2 + sum w^2``; ``delta = E||Pi_T g||^2`` is evaluated by Monte Carlo with a stated
-standard error (:func:`statistical_dimension`).
+Convex hull (docs/transfer.md §2.3): ``n E||beta_C - beta_Q||^2 -> (sigma2 + c b2) delta / c`` with ``delta`` the
+statistical dimension of the tangent cone of ``conv{beta_k}`` at the vertex ``beta_{k*}``, ``T = cone{e_k - e_1 : k =
+2..K}`` (coordinates in the concept basis). Projection onto ``T`` (derived here from the KKT conditions): with ``t``
+solving ``t = g_1 + sum_{k>=2} (g_k - t)_+``, the weights are ``w_k = (g_k - t)_+`` and ``||Pi_T g||^2 = (sum w)^2 + sum
+w^2``; ``delta = E||Pi_T g||^2`` is evaluated by Monte Carlo with a stated standard error
+(:func:`statistical_dimension`).
 
-ICL refinement (spec §4): posterior ``pi_k(D) ∝ alpha^P_k prod_i N(Y'_i; beta_k^T x_i, sigma2)``; misalignment
-``M = 1 - pi_{k*}``. Log-odds increment against competitor ``k``: ``Delta = (u^2 + 2u(beta^w^T x + eps))/(2 sigma2)``,
-``u = (beta_{k*} - beta_k)^T x``. Chernoff mean rate ``r* = sup_{lam in [0,1]} -log E[exp(-lam Delta)]`` and, since
-all competitors are at the same distance, ``-(1/n) log E[M] -> r*``. With ``s = lam u b / sigma2``:
-``E[exp(-lam Delta) | u] = exp(-lam (1 - lam) u^2 / (2 sigma2)) E_w[exp(-s w)]`` where ``w = beta^w^T x / b``;
-``E_w = sinh(s)/s`` for a uniform design (``w ~ Unif[-1, 1]``) and ``exp(s^2/2)`` for a Gaussian one. ``u``
-has the triangular density ``(2 - |u|)/4`` on ``[-2, 2]`` (uniform design) or is ``N(0, 2)`` (Gaussian): one 1-D
-integral (:func:`chernoff_rate`).
+ICL refinement (docs/transfer.md §2.4-2.5): posterior ``pi_k(D) ∝ alpha^P_k prod_i N(Y'_i; beta_k^T x_i, sigma2)``;
+misalignment ``M = 1 - pi_{k*}``. Log-odds increment against competitor ``k``: ``Delta = (u^2 + 2u(beta^w^T x + eps))/(2
+sigma2)``, ``u = (beta_{k*} - beta_k)^T x``. Chernoff mean rate ``r* = sup_{lam in [0,1]} -log E[exp(-lam Delta)]`` and,
+since all competitors are at the same distance, ``-(1/n) log E[M] -> r*``. With ``s = lam u b / sigma2``: ``E[exp(-lam
+Delta) | u] = exp(-lam (1 - lam) u^2 / (2 sigma2)) E_w[exp(-s w)]`` where ``w = beta^w^T x / b``; ``E_w = sinh(s)/s``
+for a uniform design (``w ~ Unif[-1, 1]``) and ``exp(s^2/2)`` for a Gaussian one. ``u`` has the triangular density
+``(2 - |u|)/4`` on ``[-2, 2]`` (uniform design) or is ``N(0, 2)`` (Gaussian): one 1-D integral (:func:`chernoff_rate`).
 """
 
 from __future__ import annotations
@@ -68,7 +66,7 @@ def _check_prior(alpha_P, k_star: int) -> np.ndarray:
 
 
 def biases(alpha_P, k_star: int, b2: float) -> tuple[float, float]:
-    """``(eps_P^2, eps_Q'^2) = (||alpha^P - e_{k*}||^2, b2)`` (orthonormal concepts; spec §1)."""
+    """``(eps_P^2, eps_Q'^2) = (||alpha^P - e_{k*}||^2, b2)`` (orthonormal concepts; docs/transfer.md §2.1)."""
     a = _check_prior(alpha_P, k_star)
     b2 = check_scalar("b2", b2, 0.0, 1e10)
     e = a.copy()
@@ -77,13 +75,14 @@ def biases(alpha_P, k_star: int, b2: float) -> tuple[float, float]:
 
 
 def naive_floor(alpha_P, k_star: int, b2: float) -> float:
-    """``H = eps_P^2 eps_Q'^2/(eps_P^2 + eps_Q'^2)`` (0 when either bias is 0), spec §2."""
+    """``H = eps_P^2 eps_Q'^2/(eps_P^2 + eps_Q'^2)`` (0 when either bias is 0), docs/transfer.md §2.2."""
     eP, eQ = biases(alpha_P, k_star, b2)
     return 0.0 if eP == 0.0 or eQ == 0.0 else eP * eQ / (eP + eQ)
 
 
 def naive_lambda_star(alpha_P, k_star: int, b2: float, design: str = "uniform") -> float:
-    """``lam* = c eps_Q'^2 / eps_P^2`` (spec §2); raises if ``eps_P = 0`` (then every ``lam`` is optimal)."""
+    """``lam* = c eps_Q'^2 / eps_P^2`` (docs/transfer.md §2.2); raises if ``eps_P = 0`` (then every ``lam`` is
+    optimal)."""
     eP, eQ = biases(alpha_P, k_star, b2)
     if eP == 0.0:
         raise ValueError("eps_P^2 = 0 (the source prior is already the target): lam* is not unique")
@@ -103,9 +102,9 @@ def naive_bias(lam, alpha_P, k_star: int, b2: float, design: str = "uniform"):
 
 
 def naive_mse(lam, n: int, d: int, alpha_P, k_star: int, b2: float, sigma2: float, design: str = "uniform"):
-    """Finite-``n`` approximation (spec §2): bias ``+ sigma2 d c / ((c + lam)^2 n)`` (first order in ``d/n``). The
-    weak bias ``beta^w`` lies in the feature space, so the unconstrained fit can represent it: it is part of the
-    target ``beta_Q'`` of the fit, not noise (unlike for the convex-hull estimator)."""
+    """Finite-``n`` approximation (docs/transfer.md §2.2): bias ``+ sigma2 d c / ((c + lam)^2 n)`` (first order in
+    ``d/n``). The weak bias ``beta^w`` lies in the feature space, so the unconstrained fit can represent it: it is part
+    of the target ``beta_Q'`` of the fit, not noise (unlike for the convex-hull estimator)."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be an integer >= 1, got {n!r}")
     if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
@@ -151,7 +150,7 @@ def statistical_dimension(K: int, samples: int = 2_000_000, seed: int = 20250101
 
 
 def convex_hull_limit(K: int, sigma2: float, b2: float, design: str = "uniform", samples: int = 2_000_000):
-    """``(lim n E||beta_C - beta_Q||^2, standard error)`` = ``(sigma2 + c b2) delta / c`` (spec §3)."""
+    """``(lim n E||beta_C - beta_Q||^2, standard error)`` = ``(sigma2 + c b2) delta / c`` (docs/transfer.md §2.3)."""
     sigma2 = check_scalar("sigma2", sigma2, 0.0, 1e10)
     b2 = check_scalar("b2", b2, 0.0, 1e10)
     c = second_moment(design)
@@ -190,7 +189,7 @@ def _mgf(lam: float, sigma2: float, b: float, design: str) -> float:
 
 
 def chernoff_rate(sigma2: float, b2: float, design: str = "uniform") -> ChernoffRate:
-    """Chernoff mean rate of the misalignment (spec §4, prediction 2; derived in the module docstring):
+    """Chernoff mean rate of the misalignment (docs/transfer.md §2.5; derived in the module docstring):
     ``r* = sup_{lam in [0, 1]} -log E[exp(-lam Delta)]``. ``sigma2 > 0``; ``b2 >= 0`` (``b2 = 0``: unbiased weak
     model, then ``lam* = 1/2`` by symmetry)."""
     sigma2 = check_scalar("sigma2", sigma2, 1e-6, 1e6)
@@ -204,15 +203,16 @@ def chernoff_rate(sigma2: float, b2: float, design: str = "uniform") -> Chernoff
 
 def typical_rate(sigma2: float, design: str = "uniform") -> float:
     r"""Typical (almost-sure) rate of the misalignment, ``(1/n) log M -> -min_k mu_k`` with
-    ``mu_k = E[Delta^{(k)}] = c ||beta_k - beta_{k*}||^2/(2 sigma2) = c/sigma2`` for orthonormal concepts (spec §4,
-    prediction 1: the weak bias cancels in the drift). Convergence is slow, ``O(n^{-1/2})``; shown, not certified."""
+    ``mu_k = E[Delta^{(k)}] = c ||beta_k - beta_{k*}||^2/(2 sigma2) = c/sigma2`` for orthonormal concepts
+    (docs/transfer.md §2.6: the weak bias cancels in the drift). Convergence is slow, ``O(n^{-1/2})``; shown, not
+    certified."""
     sigma2 = check_scalar("sigma2", sigma2, 1e-6, 1e6)
     return second_moment(design) / sigma2
 
 
 def refined_excess_risk(pi) -> float:
     """Excess risk ``||sum_k pi_k beta_k - beta_{k*}||^2 = (1 - pi_{k*})^2 + sum_{k != k*} pi_k^2`` of fine-tuning on
-    posterior-mean refined labels (``k* = 0``; spec §4, prediction 3), for posterior weights ``pi``."""
+    posterior-mean refined labels (``k* = 0``; docs/transfer.md §2.7), for posterior weights ``pi``."""
     pi = np.asarray(pi, dtype=float)
     if pi.ndim != 1 or pi.size < 1 or np.any(pi < 0) or abs(pi.sum() - 1.0) > 1e-9:
         raise ValueError(f"pi must be a probability vector, got {pi!r}")

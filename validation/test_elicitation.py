@@ -1,4 +1,4 @@
-"""Certify the elicitation claims (Awano & Suzuki 2026; PROPOSED model of awano_suzuki_elicitation.md) and the
+"""Certify the elicitation claims (Awano & Suzuki 2026; proposed model of docs/elicitation.md) and the
 agreement in law of the full online-SGD kernel with its exact Gram chain.
 
 Every claim is certified, passes the power check and rejects its declared falsifier (the generated tests of

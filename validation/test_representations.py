@@ -1,4 +1,4 @@
-"""Certify the representations claims (Xue, Li & Mirzasoleiman 2025; spec xue_representations.md).
+"""Certify the representations claims (Xue, Li & Mirzasoleiman 2025; docs/representations.md).
 
 Every claim is certified, passes the power check and rejects its declared falsifier (the generated tests of
 :mod:`w2s.validation.family_checks`); the tests below run deliberately wrong formulas end to end.

@@ -1,4 +1,4 @@
-"""Certify the transfer claims (Somerstep et al. 2025; spec somerstep_refinement.md).
+"""Certify the transfer claims (Somerstep et al. 2025; docs/transfer.md).
 
 Every claim is certified, passes the power check and rejects its declared falsifier (the generated tests of
 :mod:`w2s.validation.family_checks`); the tests below run deliberately wrong closed forms end to end.

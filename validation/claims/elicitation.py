@@ -1,34 +1,35 @@
 r"""Registered claims: online SGD and feature elicitation (Awano & Suzuki 2026, arXiv 2605.12908).
 
-No formula of the paper was available: every prediction is DERIVED in the PROPOSED model of
-``shared/theory/awano_suzuki_elicitation.md`` §3 (ODEs of :mod:`w2s.theory.elicitation`), none is the paper's
-theorem. The simulator is the exact Gram-matrix chain (:func:`w2s.kernels.elicitation.gram_chain`), which has the
-law of the ``d``-dimensional online SGD at every ``d`` (certified against the full kernel by the
-``elicit.engine.*`` claims), so the ladders reach ``D_eff = 2^11`` (fast) and ``2^20 ~ 10^6`` (full).
+No formula of the paper was available: every prediction is DERIVED in the proposed model of docs/elicitation.md §1 (ODEs
+of :mod:`w2s.theory.elicitation`, docs/elicitation.md §2), none is the paper's theorem. The simulator is the exact
+Gram-matrix chain (:func:`w2s.kernels.elicitation.gram_chain`), which has the law of the ``d``-dimensional online SGD at
+every ``d`` (certified against the full kernel by the ``elicit.engine.*`` claims), so the ladders reach ``D_eff = 2^11``
+(fast) and ``2^20 ~ 10^6`` (full).
 
 Time convention: ``eta = delta / D_eff``, ``t = steps / D_eff``; ``D_eff = r`` for W2S (inputs on the
 ``r``-dimensional task subspace ``V_kappa``, no leakage: the dynamics never leaves ``V_kappa``, so ``d`` does not
 enter at all) and ``D_eff = d`` for SFT (isotropic inputs). The ladder axis ``d`` of the framework is ``D_eff``.
 
-Certified (P1, P2 of the spec): the alignment trajectories ``m(t)`` at three times for W2S (link ``h_2``, and
-link ``h_3`` on noisy weak labels) and SFT (raw link ``h_3``); the SFT retention ``R(t)`` of off-target neurons with correlation ``rho = 0.3, 0.6`` together with
-their alignment; the steps-to-alignment law ``E[t_hit] = log(D_eff)/(2 lambda) + K*`` from a random start.
+Certified (P1, P2 of docs/elicitation.md §2): the alignment trajectories ``m(t)`` at three times for W2S (link ``h_2``,
+and link ``h_3`` on noisy weak labels) and SFT (raw link ``h_3``); the SFT retention ``R(t)`` of off-target neurons with
+correlation ``rho = 0.3, 0.6`` together with their alignment; the steps-to-alignment law ``E[t_hit] = log(D_eff)/(2
+lambda) + K*`` from a random start.
 
-P3 (W2S retains correlated off-target features), investigated: the spec's spherical model does not reproduce it.
-In the variant with plain (unnormalised) updates and inputs confined to ``V_kappa``, the component of every neuron
-outside ``V_kappa`` is exactly invariant (gradient confinement, spec P3'; a unit test checks it in both kernels).
-Certified there (``elicit.p3.*``): the target alignment and the retained private part ``b(t) = <w, xi>`` of a
-correlated feature follow a derived four-variable ODE, under W2S with leakage (``b`` decays only through the
-leakage, at rate ``delta tau_x^2 E_l``) and under SFT (``b`` is forgotten). Shown, not certified: the paper's notion
-of retention, the off-target task's risk (no prediction derived); see the figure ``elicitation_p3_retention``.
+P3 (W2S retains correlated off-target features), investigated: the proposed spherical model does not reproduce it
+(docs/elicitation.md §2.6). In the variant with plain (unnormalised) updates and inputs confined to ``V_kappa``, the
+component of every neuron outside ``V_kappa`` is exactly invariant (gradient confinement, docs/elicitation.md §2.6; a
+unit test checks it in both kernels). Certified there (``elicit.p3.*``): the target alignment and the retained private
+part ``b(t) = <w, xi>`` of a correlated feature follow a derived four-variable ODE, under W2S with leakage (``b`` decays
+only through the leakage, at rate ``delta tau_x^2 E_l``) and under SFT (``b`` is forgotten). Shown, not certified: the
+paper's notion of retention, the off-target task's risk (no prediction derived); see the figure
+``elicitation_p3_retention``.
 
-Shown, not certified: W2S on the transformed weak label ``T(y) = y^2 - E y^2`` of a link ``h_3`` (the exponent
-lowered from 3 to 2, spec §2): the ODE handles any polynomial ``T`` (tests check it against mpmath with this
-``T``), but at ``D_eff <= 2048`` the simulated overlap
-still drifts by about 0.005 per doubling of ``D_eff`` at ``t = 40`` (rejected with ``|z| = 4.1`` when it was
-registered). The transformed label is heavy-tailed (``y^2`` of a cubic: a step's jump ``delta |u| / sqrt(D_eff)`` reaches 0.1
-at ``D_eff = 2048``), so the per-replicate spread shrinks much more slowly than ``D_eff^-1/2`` and the
-``1/D_eff`` regime starts beyond the fast ladder.
+Shown, not certified: W2S on the transformed weak label ``T(y) = y^2 - E y^2`` of a link ``h_3`` (the exponent lowered
+from 3 to 2, docs/elicitation.md §2.7): the ODE handles any polynomial ``T`` (tests check it against mpmath with this
+``T``), but at ``D_eff <= 2048`` the simulated overlap still drifts by about 0.005 per doubling of ``D_eff`` at ``t =
+40`` (rejected with ``|z| = 4.1`` when it was registered). The transformed label is heavy-tailed (``y^2`` of a cubic: a
+step's jump ``delta |u| / sqrt(D_eff)`` reaches 0.1 at ``D_eff = 2048``), so the per-replicate spread shrinks much more
+slowly than ``D_eff^-1/2`` and the ``1/D_eff`` regime starts beyond the fast ladder.
 """
 
 from __future__ import annotations
@@ -47,8 +48,8 @@ from w2s.validation.plotting import pyplot, save
 from w2s.validation.registry import REGISTRY, Claim, Ladder, Shown
 
 
-SOURCE = "Awano & Suzuki 2026, arXiv 2605.12908; spec awano_suzuki_elicitation.md"
-PROVENANCE = "DERIVED in the PROPOSED model of awano_suzuki_elicitation.md §3 (ODE of w2s.theory.elicitation)"
+SOURCE = "Awano & Suzuki 2026, arXiv 2605.12908; docs/elicitation.md"
+PROVENANCE = "DERIVED in the proposed model (docs/elicitation.md §1; ODE of w2s.theory.elicitation, §2.1)"
 
 #: Fast ladder in D_eff, replicates ~ 1/D_eff (equal cost per rung); full ladder to 2^20.
 FAST = Ladder(d=(256, 512, 1024, 2048), reps=(1600, 800, 400, 200))
@@ -108,8 +109,8 @@ for _name, _p in _ALIGN.items():
         statement=("With eta = delta/D_eff and t = steps/D_eff, the overlap m(t) = <w, theta> of spherical online "
                    "SGD on the correlation loss converges as D_eff -> inf to the ODE dm/dt = delta E[u (l_theta - m "
                    "l)] - (delta^2/2) m E[u^2] (population drift plus the normalisation's noise term; for delta -> 0 "
-                   "it is p* m^(p*-1)(1 - m^2), spec §4 P1), at three times from a fixed m(0)."),
-        source=SOURCE + " §3-4 (P1)", provenance=PROVENANCE, params=_p, predict=_align_predict,
+                   "it is p* m^(p*-1)(1 - m^2), docs/elicitation.md §2.2), at three times from a fixed m(0)."),
+        source=SOURCE + " §2.1-2.2 (P1)", provenance=PROVENANCE, params=_p, predict=_align_predict,
         simulate=_align_simulate, ladders={"fast": FAST, "full": FULL},
         components=tuple(f"m(t={t:g})" for t in _p["times"]), finite_size=1.0, finite_size_reason=FS_REASON,
         family="elicitation",
@@ -155,9 +156,10 @@ REGISTRY.add(Claim(
           "as delta -> 0)",
     statement=("An off-target neuron started on theta_k, <theta_k, theta> = rho, trained by SFT (isotropic inputs, "
                "link h_2): (m(t), R(t) = <w, theta_k>) converge to the two-overlap ODE. For delta -> 0 the motion is "
-               "planar and R = cos(arccos rho - arccos m) -> rho (spec §4 P2); at finite delta the noise term shrinks "
-               "both overlaps alike and R -> rho m*, with m* the noise floor (0.80 at delta = 0.2)."),
-    source=SOURCE + " §4 (P2)", provenance=PROVENANCE, params=_RET, predict=_ret_predict, simulate=_ret_simulate,
+               "planar and R = cos(arccos rho - arccos m) -> rho (docs/elicitation.md §2.2); at finite delta the "
+               "noise term shrinks both overlaps alike and R -> rho m*, with m* the noise floor (0.80 at delta = "
+               "0.2)."),
+    source=SOURCE + " §2.3 (P2)", provenance=PROVENANCE, params=_RET, predict=_ret_predict, simulate=_ret_simulate,
     ladders={"fast": FAST, "full": FULL},
     components=tuple(f"{q}(rho={rho:g},t={t:g})" for rho in _RET["rhos"] for q in ("m", "R") for t in _RET["times"]),
     finite_size=1.0, finite_size_reason=FS_REASON, family="elicitation",
@@ -202,9 +204,9 @@ REGISTRY.add(Claim(
     statement=("From a uniform random start on the sphere of the input space, the first time |m| >= 1/2 satisfies "
                "E[t_hit] - log(D_eff)/(2 lambda) -> K* (derived: linear escape from the saddle at rate lambda = "
                "F'(0) with Gaussian amplitude of variance 1 + delta^2 Q1/(2 lambda), then the deterministic ODE); in "
-               "steps, T = D_eff (log(D_eff)/(2 lambda) + K*): D_eff log D_eff as in spec §4 P1, with D_eff = r for "
-               "W2S whatever d, and d for SFT."),
-    source=SOURCE + " §4 (P1: T ~ D_eff log D_eff for p* = 2)",
+               "steps, T = D_eff (log(D_eff)/(2 lambda) + K*): D_eff log D_eff as in docs/elicitation.md §2.5, with "
+               "D_eff = r for W2S whatever d, and d for SFT."),
+    source=SOURCE + " §2.5 (P1: T ~ D_eff log D_eff for p* = 2)",
     provenance=PROVENANCE + "; the constant K* is derived in w2s.theory.elicitation.hitting_time_constant",
     params=_HIT, predict=_hit_predict, simulate=_hit_simulate,
     ladders={"fast": Ladder(d=(256, 1024, 4096), reps=(4000, 2000, 1000)),
@@ -259,10 +261,12 @@ for _proto, _what, _lad in (
                    "V_kappa) is trained by plain (unnormalised) online SGD on the squared loss with noisy weak labels. "
                    "(m, b) = (<w, theta>, <w, xi>) converge to the four-variable ODE of "
                    "w2s.theory.elicitation.plain_update_trajectory (Stein's lemma with the input covariance; derived "
-                   "here, spec §4 P3'): under W2S b decays only through the leakage, db/dt = delta tau_x^2 E_l b "
-                   "(exactly constant at tau_x = 0), under SFT db/dt = delta E_l b and the private part is forgotten."),
-        source=SOURCE + " §4 (P3, P3')",
-        provenance="DERIVED here in the investigated variant (plain updates) of the PROPOSED model, spec §4 P3'",
+                   "here, docs/elicitation.md §2.6): under W2S b decays only through the leakage, db/dt = delta "
+                   "tau_x^2 E_l b (exactly constant at tau_x = 0), under SFT db/dt = delta E_l b and the private "
+                   "part is forgotten."),
+        source=SOURCE + " §2.6 (P3, P3')",
+        provenance=("DERIVED here in the investigated variant (plain updates) of the proposed model "
+                    "(docs/elicitation.md §2.6)"),
         params=dict(_P3, protocol=_proto, times=_P3_TIMES[_proto]), predict=lambda p, _pr=_proto: _p3_predict(p, _pr),
         simulate=lambda p, D, rng, reps, _pr=_proto: _p3_simulate(p, D, rng, reps, _pr), ladders=_lad,
         components=tuple(f"{q}(t={t:g})" for q in ("m", "b") for t in _P3_TIMES[_proto]), finite_size=1.0,
@@ -280,8 +284,9 @@ for _proto, _what, _lad in (
 
 REGISTRY.add_shown(Shown(
     id="elicit.shown.w2s-retention-under-correlation",
-    title="W2S preserves off-target features correlated with the target (the paper's claim, spec §4 P3)",
-    reason=("the spec's spherical model does not reproduce it (W2S pulls a correlated neuron toward theta, P3). "
+    title=("W2S preserves off-target features correlated with the target (the paper's claim, "
+           "docs/elicitation.md §2.6)"),
+    reason=("the proposed spherical model does not reproduce it (W2S pulls a correlated neuron toward theta, P3). "
             "In the investigated variant (plain updates, P3') the retained private part b(t) = <w, xi> IS certified "
             "(elicit.p3.*: kept up to a leakage decay under W2S, forgotten under SFT); what stays uncertified is "
             "the paper's notion of retention, the off-target task's risk, whose prediction was not derived"),
@@ -317,7 +322,7 @@ REGISTRY.add_shown(Shown(
 # ==============================================================================================================
 
 
-SOURCE = "Awano & Suzuki 2026, arXiv 2605.12908; spec awano_suzuki_elicitation.md §3 (model); kernels only"
+SOURCE = "Awano & Suzuki 2026, arXiv 2605.12908; docs/elicitation.md §1 (model), §3 (simulators); kernels only"
 
 
 def _geometry(p, d):
@@ -394,7 +399,7 @@ for _name, _p in _CONFIGS.items():
 
 
 # ==============================================================================================================
-# Figures for the elicitation family (Awano & Suzuki 2026; PROPOSED model of awano_suzuki_elicitation.md).
+# Figures for the elicitation family (Awano & Suzuki 2026; proposed model of docs/elicitation.md).
 #
 # Makers: ``maker(run, figdir, seed) -> [(path, caption), ...]``, each a small seeded simulation on the exact Gram
 # chain (seconds). ODE curves from :mod:`w2s.theory.elicitation`; points are means with 2-SE bars.
@@ -574,7 +579,7 @@ def retention_vs_rho(run, figdir: Path, seed: int):
         ax.errorbar(rhos, R_sim, yerr=2 * np.array(se), fmt="o", ms=4, color=f"C{k}", capsize=2,
                     label=f"SFT, delta = {delta}, t = {t_late * 0.2 / delta:g} (chain, d = {D})")
         ax.plot([0, 1], [0, mstar], color=f"C{k}", lw=1, label=f"ODE limit R = rho m* (m* = {mstar:.3f})")
-    ax.plot([0, 1], [0, 1], "k--", lw=1, label="delta -> 0: R(inf) = rho (spec P2)")
+    ax.plot([0, 1], [0, 1], "k--", lw=1, label="delta -> 0: R(inf) = rho (P2)")
     ax.set_xlabel("rho = <theta_k, theta>")
     ax.set_ylabel("late-time retention R")
     ax.set_title("P2: what SFT keeps of a correlated feature", fontsize=8)
@@ -597,7 +602,7 @@ def p3_retention(run, figdir: Path, seed: int):
     runs = [("W2S, plain updates, tau_x = 0", dict(r=r, tau_x=0.0, update="plain", loss="squared"), "C0", "-"),
             ("W2S, plain, leakage tau_x = 0.1", dict(r=r, tau_x=0.1, update="plain", loss="squared"), "C0", "--"),
             ("W2S, plain, leakage tau_x = 0.3", dict(r=r, tau_x=0.3, update="plain", loss="squared"), "C0", ":"),
-            ("W2S, spherical (spec §3)", dict(r=r, tau_x=0.0, update="spherical", loss="correlation"), "C1", "-"),
+            ("W2S, spherical", dict(r=r, tau_x=0.0, update="spherical", loss="correlation"), "C1", "-"),
             ("SFT, plain (isotropic)", dict(r=None, update="plain", loss="squared"), "C2", "-"),
             ("SFT, spherical (isotropic)", dict(r=None, update="spherical", loss="correlation"), "C2", "--")]
     times = np.linspace(0, 8, 17)
@@ -628,7 +633,7 @@ def p3_retention(run, figdir: Path, seed: int):
     path = save(fig, figdir / "elicitation_p3_retention.png")
     return [(path, "Elicitation P3 investigation: an off-target neuron started on theta_k = "
                    "rho theta + sqrt(1 - rho^2) xi, xi outside V_kappa. With plain updates and inputs confined to "
-                   "V_kappa the xi-component is exactly invariant (gradient confinement, spec P3'), so W2S keeps the "
+                   "V_kappa the xi-component is exactly invariant (gradient confinement, P3'), so W2S keeps the "
                    "feature's private part; leakage tau_x erodes it; spherical W2S and SFT do not keep it. Black "
                    "dotted lines: the derived plain-update ODE for b(t) (certified as elicit.p3.*).")]
 

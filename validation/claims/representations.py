@@ -1,15 +1,15 @@
 r"""Registered claims: representations shape W2S generalisation (Xue, Li & Mirzasoleiman, ICML 2025, arXiv 2502.00620).
 
-Every prediction is **derived under the setup of the spec xue_representations.md** (the form of (★) is
-RECONSTRUCTED there, the synthetic model PROPOSED in its §4); none is quoted as the paper's theorem. Formulas and
+Every prediction is **derived under the setup of docs/representations.md §1** (the form of (★) is RECONSTRUCTED,
+the synthetic model PROPOSED in its §1.3); none is quoted as the paper's theorem. Formulas and
 their population limits: :mod:`w2s.theory.representations`; simulator: :mod:`w2s.kernels.representations`.
 
-Model (spec §4 with ``Q = I``: the latent is rotation invariant, so the orthogonal frame is the canonical one):
-``p = 12``, ``a = (1, ..., 1)/sqrt(12)``, ``sigma2 = 0.09``; strong principal part ``A_s = diag(linspace(2, 0.6, 9))``
-on ``e_1..e_9``; weak principal part ``A_w = diag(2, 1.5, 1, 0.8)`` on ``e_1..e_4`` (the *nested* weak model of the
-spec); ``gamma~_w = gamma^_s = 0.05``, ``beta_w = beta_s = 1e-3``. A second, *misaligned* weak model replaces
-``e_k`` by ``cos(pi/6) e_k - sin(pi/6) e_{9+k}`` (``k = 1, 2, 3``): part of its error lies outside the strong span
-and is corrected.
+Model (docs/representations.md §1.3; ``Q = I``: the latent is rotation invariant, so the orthogonal frame is the
+canonical one): ``p = 12``, ``a = (1, ..., 1)/sqrt(12)``, ``sigma2 = 0.09``; strong principal part ``A_s =
+diag(linspace(2, 0.6, 9))`` on ``e_1..e_9``; weak principal part ``A_w = diag(2, 1.5, 1, 0.8)`` on ``e_1..e_4`` (the
+*nested* weak model of docs/representations.md §1.3); ``gamma~_w = gamma^_s = 0.05``, ``beta_w = beta_s = 1e-3``. A
+second, *misaligned* weak model replaces ``e_k`` by ``cos(pi/6) e_k - sin(pi/6) e_{9+k}`` (``k = 1, 2, 3``): part of its
+error lies outside the strong span and is corrected.
 
 Joint ladder: the framework's axis ``d`` is the split size ``n = n~ = n^``, with ``D = n^2`` non-principal
 dimensions, so that ``n -> inf`` and ``D/n = n -> inf`` together (the non-isotropy ``delta ~ 2 sqrt(n/D) = 2/sqrt(n)``).
@@ -21,7 +21,7 @@ Certified:
   the population limits ``||R_s(I - R_w)a||^2``, ``||(I - R_w)a||^2 + sigma2``, ... (nested and misaligned weak
   model);
 * ``repr.prediction-gap.simulation-minus-formula``: per replicate, simulation minus the finite-sample formula on
-  the same W2S split ((★) and the three error identities of spec §2.3) tends to 0;
+  the same W2S split ((★) and the three error identities of docs/representations.md §2.3) tends to 0;
 * ``repr.error-split.population-limit``: inherited (= (★)), corrected and cross parts of the weak error;
 * ``repr.w2s-beats-weak.misaligned``: ``Err_w - Err_w2s > 0`` (sign resolved) and the PGR;
 * ``repr.gram-simulator.exact-in-law``: the tridiagonal simulator against the Bartlett-Gram and the explicit-feature
@@ -29,15 +29,15 @@ Certified:
 * ``repr.label-free-metric.frobenius.population-limit``: the label-free metric (Frobenius variant) converges to
   ``||R_s (I - R_w)||_F^2`` for each of ten weak models.
 
-Shown, not certified (figures): predicted against measured PredGap across n; the label-free metric
-``||P_s(I - P_w)||_op`` and its Frobenius variant against ``Err_w2s`` and the Spearman rank correlations over a family
-of ten weak models. The rank correlations themselves are not certified: per replicate they tend to 1 (for (★)
-against the simulated gap) with a variance that vanishes faster than any power, so the ladder model
-``E = Q + a n^-alpha`` with Gaussian rung means does not apply. The operator norm's population limit has nearly
-degenerate top singular values in this family (e.g. 0.971 vs 0.961 for the nested model), so its finite-``n`` bias
-is not ``O(1/n)``: no certificate is claimed for it. The exact identity ``inherited + corrected + cross =
-||e_w||^2/n`` has zero variance and is a unit test, not a statistical claim. Not simulated: the W2S model's in-sample
-fit to the weak labels (spec §2.3, "regardless of overfitting").
+Shown, not certified (figures): predicted against measured PredGap across n; the label-free metric ``||P_s(I -
+P_w)||_op`` and its Frobenius variant against ``Err_w2s`` and the Spearman rank correlations over a family of ten weak
+models. The rank correlations themselves are not certified: per replicate they tend to 1 (for (★) against the simulated
+gap) with a variance that vanishes faster than any power, so the ladder model ``E = Q + a n^-alpha`` with Gaussian rung
+means does not apply. The operator norm's population limit has nearly degenerate top singular values in this family
+(e.g. 0.971 vs 0.961 for the nested model), so its finite-``n`` bias is not ``O(1/n)``: no certificate is claimed for
+it. The exact identity ``inherited + corrected + cross = ||e_w||^2/n`` has zero variance and is a unit test, not a
+statistical claim. Not simulated: the W2S model's in-sample fit to the weak labels (docs/representations.md §2.3,
+"regardless of overfitting").
 """
 
 from __future__ import annotations
@@ -54,8 +54,9 @@ from w2s.validation.plotting import pyplot, save
 from w2s.validation.registry import REGISTRY, Claim, Ladder, SharedSimulation, Shown
 
 
-SOURCE = "Xue, Li & Mirzasoleiman 2025, arXiv 2502.00620 (ICML 2025); spec xue_representations.md"
-PROV = "DERIVED under the setup of the spec xue_representations.md (§2 form RECONSTRUCTED, §4 model PROPOSED)"
+SOURCE = "Xue, Li & Mirzasoleiman 2025, arXiv 2502.00620 (ICML 2025); docs/representations.md"
+PROV = ("DERIVED under the setup of docs/representations.md §1 (form of §2.2 RECONSTRUCTED, §1.3 model "
+        "PROPOSED)")
 FAMILY = "representations"
 P_LAT = 12
 WEAK_SCALES = (2.0, 1.5, 1.0, 0.8)
@@ -123,9 +124,9 @@ def population(p, spec) -> T.W2SFormulas:
 
 
 def simulate_family(p, n, rng, reps, weak_specs, method="tridiagonal", D=None, data_rng=None, formulas=True):
-    """``reps`` replicates of the spec §4 model with the weak models ``weak_specs`` sharing every draw; per replicate
-    the simulated quantities and the finite-sample formulas on the same W2S split. Returns a dict of
-    ``(reps, k)`` arrays (``err_sc``, ``f_err_sc``: ``(reps,)``)."""
+    """``reps`` replicates of the docs/representations.md §1.3 model with the weak models ``weak_specs`` sharing every
+    draw; per replicate the simulated quantities and the finite-sample formulas on the same W2S split. Returns a dict
+    of ``(reps, k)`` arrays (``err_sc``, ``f_err_sc``: ``(reps,)``)."""
     k = len(weak_specs)
     Aws = [weak_of(s) for s in weak_specs]
     As, a = strong_matrix(p["p"]), label_direction(p["p"])
@@ -184,7 +185,7 @@ for _j, (_name, _spec) in enumerate((("nested", NESTED), ("misaligned", MISALIGN
                    "Err_w -> ||(I - R_w) a||^2 + sigma2, Err_sc -> ||(I - R_s) a||^2 + sigma2, Err_w2s -> "
                    "||(I - R_s R_w) a||^2 + sigma2, with R = A^T (A A^T + (beta + gamma) I)^{-1} A the population "
                    "ridge operator of a principal representation A z."),
-        source=SOURCE + " §2.2-2.3, §4", provenance=PROV, params=dict(_BASE, weak=_name),
+        source=SOURCE + " §2.2-2.3, §2.5", provenance=PROV, params=dict(_BASE, weak=_name),
         predict=lambda p, _s=_spec: _pop_vec(p, _s),
         simulate=SHARED.observe(lambda o, _j=_j: np.column_stack(
             [o["pred_gap"][:, _j], o["err_w"][:, _j], o["err_sc"], o["err_w2s"][:, _j]])),
@@ -259,7 +260,7 @@ REGISTRY.add(Claim(
     falsifier=0.2, family=FAMILY, setup=SETUP))
 
 
-# ----- label-free metric, Frobenius variant, across the weak family (spec §3) --------------------------------------
+# ----- label-free metric, Frobenius variant, across the weak family (docs/representations.md §2.4) --------------------
 
 def _frob_predict(p):
     return [population(p, s).metric_frob for _, s in WEAK_FAMILY]
@@ -286,8 +287,8 @@ REGISTRY.add(Claim(
                "||R_s (I - R_w)||_F^2 as n^ -> inf. These limits order the weak models as their population Err_w2s "
                "does up to two near-ties (Spearman 0.96; figure representations_metric_vs_error). The operator norm is "
                "shown only: its limit is the same 0.9707 for seven of the ten models (a strong direction missed "
-               "entirely; spec §3 caution), with near-degenerate top singular values."),
-    source=SOURCE + " §3 (metric RECONSTRUCTED; Frobenius variant un-normalised)", provenance=PROV,
+               "entirely; docs/representations.md §2.4), with near-degenerate top singular values."),
+    source=SOURCE + " §2.4 (metric RECONSTRUCTED; Frobenius variant un-normalised)", provenance=PROV,
     params=dict(_BASE, weak="ranking family"), predict=_frob_predict, simulate=_frob_simulate,
     ladders={"fast": Ladder(d=(200, 400, 800, 1600, 3200), reps=(200, 200, 200, 200, 200)),
              "full": Ladder(d=(200, 400, 800, 1600, 3200, 6400), reps=(800, 800, 800, 800, 800, 400))},
@@ -323,8 +324,8 @@ REGISTRY.add(Claim(
                "and "
                "of explicit D-dimensional features (independent draws; difference predicted 0; resolution relative "
                "to the population values)."),
-    source=SOURCE + " §4 (simulation in kernel form)", provenance="DERIVED (identities in law; kernels module "
-    "docstring) in the model of spec xue_representations.md §4", params=dict(_BASE, weak="nested"),
+    source=SOURCE + " §3 (simulation in kernel form)", provenance="DERIVED (identities in law; kernels module "
+    "docstring) in the model of docs/representations.md §1.3", params=dict(_BASE, weak="nested"),
     predict=lambda p: [0.0] * 4, simulate=_law_simulate,
     ladders={"fast": Ladder(d=(24, 48), reps=(1000, 1000)), "full": Ladder(d=(24, 48, 96), reps=(2000, 2000, 1000))},
     components=("PredGap(tri-gram)", "Err_w2s(tri-gram)", "PredGap(tri-explicit)", "Err_w2s(tri-explicit)"),
@@ -353,7 +354,7 @@ REGISTRY.add_shown(Shown(
 
 
 # ==============================================================================================================
-# Figures for the representations family (Xue et al. 2025; spec xue_representations.md): formula against
+# Figures for the representations family (Xue et al. 2025; docs/representations.md): formula against
 # simulation, and the label-free metric against the W2S error across weak models (shown, not certified).
 #
 # Makers: ``maker(run, figdir, seed) -> [(path, caption), ...]``, each with a small seeded simulation (seconds).
@@ -415,7 +416,7 @@ def metric_vs_error(run, figdir: Path, seed: int):
                    f"weak models (rank, directions, lean out of the strong span, ridge). Mean per-replicate Spearman: "
                    f"operator norm {rho_op:.2f}, Frobenius {rho_fr:.2f}; (★) against the simulated prediction gap "
                    f"{rho_star:.3f}. The operator norm saturates near 1 for weak models that miss a strong direction "
-                   f"entirely (spec §3 caution).")]
+                   f"entirely (docs/representations.md §2.4).")]
 
 
 # ----- figures of the family, drawn into the report --------------------------------------------------------------

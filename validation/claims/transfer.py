@@ -1,13 +1,13 @@
 r"""Registered claims for the transfer-learning view of W2S (Somerstep et al., ICLR 2025, arXiv 2405.16236).
 
-Every prediction is DERIVED in the model RECONSTRUCTED in ``shared/theory/somerstep_refinement.md`` §1 (model and
-normalisation in :mod:`w2s.theory.transfer`); none is the paper's own statement. The ladder axis ``d`` of the
+Every prediction is DERIVED in the model RECONSTRUCTED in docs/transfer.md §1 (model and normalisation in
+:mod:`w2s.theory.transfer`); none is the paper's own statement. The ladder axis ``d`` of the
 framework is the **sample size** ``n`` here (the feature dimension is fixed, ``d_feat = 30``), or ``n_ICL`` for the
 posterior identity; each claim's ``setup`` says which.
 
-Certified: the naive fine-tuning floor and its attainment at ``lam*`` (spec §2, B1), the floor as a lower bound
-on a ``lam`` grid (signs resolved), the convex-hull limit for a biased and an unbiased weak model (§3, B2), and the
-martingale identity of the Bayes weights (§5), and the Chernoff mean rate ``r*`` of the misalignment (§4, B3).
+Certified: the naive fine-tuning floor and its attainment at ``lam*`` (docs/transfer.md §2.2), the floor as a lower
+bound on a ``lam`` grid (signs resolved), the convex-hull limit for a biased and an unbiased weak model (§2.3), the
+martingale identity of the Bayes weights (§2.4), and the Chernoff mean rate ``r*`` of the misalignment (§2.5).
 For the rate, plain Monte Carlo is not enough: the windowed slopes of ``-log E[M]`` stay about 7% above ``r*`` up
 to ``n_ICL = 128``, where ``E[M] ~ 2e-4``. Importance sampling (exponential tilting against a mixture of the
 competitors, :func:`w2s.kernels.transfer.icl_misalignment_is`) reaches ``n_ICL = 4096`` (``E[M] ~ 1e-107``), where
@@ -30,7 +30,7 @@ from w2s.validation.plotting import pyplot, save
 from w2s.validation.registry import REGISTRY, Claim, Ladder, Shown
 
 
-SOURCE = "Somerstep et al. 2025, arXiv 2405.16236 (ICLR 2025); spec somerstep_refinement.md"
+SOURCE = "Somerstep et al. 2025, arXiv 2405.16236 (ICLR 2025); docs/transfer.md"
 D_FEAT = 30
 K = 5
 
@@ -39,7 +39,7 @@ def _prior(p):
     return np.full(p["K"], 1.0 / p["K"])
 
 
-# ----- naive fine-tuning floor (spec §2) ---------------------------------------------------------------------------
+# ----- naive fine-tuning floor (docs/transfer.md §2.2) ----------------------------------------------------------------
 
 def _naive_lams(p):
     return (T.naive_lambda_star(_prior(p), 0, p["b2"], p["design"]),) + tuple(p["lam_grid"])
@@ -77,20 +77,22 @@ REGISTRY.add(Claim(
     statement=("Ridge-to-source on biased weak labels: as n -> inf, MSE(lam*) -> H = eps_P^2 eps_Q'^2/(eps_P^2 + "
                "eps_Q'^2) with lam* = c eps_Q'^2/eps_P^2, and MSE(lam) - H -> a^2 eps_Q'^2 + (1-a)^2 eps_P^2 - H > 0 "
                "(a = c/(c + lam)) at lam = 0, 0.1, 1, 10, whose signs are resolved: the floor bounds the grid."),
-    source=SOURCE + " §2 (Proposition 3.2, form RECONSTRUCTED)", provenance="DERIVED in the model of "
-    "somerstep_refinement.md §1-2", params=_NP, predict=_naive_predict, simulate=_naive_simulate,
+    source=SOURCE + " §2.2 (the paper's naive fine-tuning bound, form RECONSTRUCTED)",
+    provenance="DERIVED in the reconstructed model (docs/transfer.md §1, §2.2)",
+    params=_NP, predict=_naive_predict, simulate=_naive_simulate,
     ladders={"fast": Ladder(d=(2000, 4000, 8000, 16000), reps=(4000, 2000, 1000, 500)),
              "full": Ladder(d=(2000, 4000, 8000, 16000, 32000, 64000), reps=(8000, 4000, 2000, 1000, 500, 250))},
     components=("MSE(lam*)",) + tuple(f"MSE({lam:g})-H" for lam in _NP["lam_grid"]),
     sign=(False,) + (True,) * len(_NP["lam_grid"]), finite_size=1.0,
     finite_size_reason="the estimation variance adds sigma2 d c/((c + lam)^2 n) to the bias: an O(1/n) "
-    "correction (spec §2); at lam = 0 the next term is O(d^2/n^2) (E tr S^-1 has d/(n - d)-type corrections), which "
-    "rejected the 1/n model on a ladder starting at n = 500 = 17 d, hence n >= 2000", family="transfer",
+    "correction (docs/transfer.md §2.2); at lam = 0 the next term is O(d^2/n^2) (E tr S^-1 has d/(n - d)-type "
+    "corrections), which rejected the 1/n model on a ladder starting at n = 500 = 17 d, hence n >= 2000",
+    family="transfer",
     setup=("ladder axis = sample size n; K = 5 orthonormal concepts e_k, uniform source prior, target k* = 0, weak bias "
            "b e_K with b^2 = 1, X ~ Unif[-1,1]^30 (c = 1/3), sigma2 = 1; the lam grid shares each draw")))
 
 
-# ----- convex-hull estimator (spec §3) -----------------------------------------------------------------------------
+# ----- convex-hull estimator (docs/transfer.md §2.3) ------------------------------------------------------------------
 
 def _hull_predict(p):
     return T.convex_hull_limit(p["K"], p["sigma2"], p["b2"], p["design"])[0]
@@ -116,8 +118,8 @@ for _name, _b2 in (("biased", 1.0), ("unbiased", 0.0)):
                    "dimension of the tangent cone of the concepts' simplex at the target vertex (K = 5: delta = "
                    "1.2929 +- 0.0013 by 2e6-sample Monte Carlo, a 0.1% uncertainty far below the resolution); the "
                    "bias ||beta^w||^2 survives only as extra noise."),
-        source=SOURCE + " §3 (Proposition 3.4, form RECONSTRUCTED)",
-        provenance="DERIVED in the model of somerstep_refinement.md §1, §3",
+        source=SOURCE + " §2.3 (the paper's convex-hull result, form RECONSTRUCTED)",
+        provenance="DERIVED in the reconstructed model (docs/transfer.md §1, §2.3)",
         params=dict(K=K, b2=_b2, sigma2=1.0, design="uniform"), predict=_hull_predict, simulate=_hull_simulate,
         ladders=HULL_LADDERS, components=("n*MSE",), finite_size=1.0,
         finite_size_reason=("for large n the estimate lies in the vertex's neighbourhood, where the simplex is its "
@@ -128,7 +130,7 @@ for _name, _b2 in (("biased", 1.0), ("unbiased", 0.0)):
                "scipy NNLS (w2s.kernels.transfer.convex_hull_error)")))
 
 
-# ----- Bayes weights: martingale identity (spec §5) ----------------------------------------------------------------
+# ----- Bayes weights: martingale identity (docs/transfer.md §2.4) -----------------------------------------------------
 
 def _mart_predict(p):
     return [1.0] * (p["K"] - 1)
@@ -145,7 +147,8 @@ REGISTRY.add(Claim(
     statement=("With an unbiased weak model and uniform prior, pi_k/pi_k* is a likelihood ratio under the true "
                "concept k*, a mean-one martingale in n_ICL: E[pi_k/pi_k*] = 1 for every k and n_ICL (checks that the "
                "log-space posterior weights are computed correctly)."),
-    source=SOURCE + " §5", provenance="DERIVED (exact identity) in the model of somerstep_refinement.md §4-5",
+    source=SOURCE + " §2.4",
+    provenance="DERIVED (exact identity) in the reconstructed model (docs/transfer.md §1, §2.4)",
     params=dict(K=K, sigma2=1.0, design="uniform"), predict=_mart_predict, simulate=_mart_simulate,
     ladders={"fast": Ladder(d=(1, 2, 4), reps=(20000, 20000, 40000)),
              "full": Ladder(d=(1, 2, 4, 6), reps=(40000, 40000, 80000, 160000))},
@@ -155,7 +158,7 @@ REGISTRY.add(Claim(
     setup="ladder axis = n_ICL; K = 5, uniform prior, b = 0, sigma2 = 1, X ~ Unif[-1,1] (numba posterior kernel)"))
 
 
-# ----- Chernoff mean rate of the misalignment (spec §4, B3) ---------------------------------------------------------
+# ----- Chernoff mean rate of the misalignment (docs/transfer.md §2.5) -------------------------------------------------
 
 #: Importance-sampled replicates per batch. One batch gives one slope estimate; the relative sd of a single
 #: weighted replicate is about 2-2.5 at n_ICL = 512-1024, so the log of a batch mean is biased by about
@@ -193,8 +196,8 @@ for _name, _b2 in (("biased", 1.0), ("unbiased", 0.0)):
         statement=("-(1/n_ICL) log E[1 - pi_k*] -> r* = sup_{lam in [0,1]} -log E[exp(-lam Delta)] (a 1-D integral; "
                    "0.0600 for |beta^w|^2 = 1, 0.0787 unbiased: the rate falls as the weak model worsens). Certified "
                    "as the doubling-window slope (log E[M_n] - log E[M_2n])/n, extrapolated in 1/n."),
-        source=SOURCE + " §4 (Theorem 4.3's structure RECONSTRUCTED; rate DERIVED)",
-        provenance="DERIVED in the model of somerstep_refinement.md §4 (prediction 2)",
+        source=SOURCE + " §2.5 (structure of the paper's refinement bound RECONSTRUCTED; rate DERIVED)",
+        provenance="DERIVED in the reconstructed model (docs/transfer.md §1, §2.5)",
         params=dict(K=K, b2=_b2, sigma2=1.0), predict=_rate_predict, simulate=_rate_simulate,
         ladders={"fast": Ladder(d=(256, 512, 1024, 2048), reps=(30, 30, 20, 20)),
                  "full": Ladder(d=(256, 512, 1024, 2048, 4096), reps=(60, 60, 40, 40, 20))},
@@ -316,7 +319,7 @@ def misalignment_decay(run, figdir: Path, seed: int):
 
 
 def refined_excess_risk(run, figdir: Path, seed: int):
-    """Shown: excess risk after ICL refinement + OLS fine-tuning against n_ICL (spec §4, prediction 3)."""
+    """Shown: excess risk after ICL refinement + OLS fine-tuning against n_ICL (docs/transfer.md §2.7)."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4.2), dpi=110)
     ns = np.arange(0, 97, 8)
