@@ -158,7 +158,8 @@ def curvature(*, lam, gamma, sigma2=1.0, r2=1.0):
 def optimal_xi(*, lam, gamma, sigma2=1.0, r2=1.0):
     """Limit of the optimal mixing weight ``xi* = -R'(lam) / (2 lam c)``; ``sign(xi*) = -sign(R'(lam))``.
 
-    ``lam -> 0``: ``xi*`` grows like ``1/lam`` (the step ``xi* lam`` stays finite); ``lam -> inf``: ``xi* ~ -lam``.
+    ``lam -> 0``: ``xi*`` grows like ``1/lam`` (the step ``xi* lam`` stays finite); ``lam -> inf``:
+    ``xi* ~ -lam r2 / (r2 (1 + gamma) + sigma2 gamma)``.
     """
     return as_output(limit(lam=lam, gamma=gamma, sigma2=sigma2, r2=r2).xi_star)
 
