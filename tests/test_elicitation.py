@@ -291,8 +291,9 @@ def test_edge_regimes_rho_zero_and_one():
     # rho = 1: the neuron is theta; R = m, both relaxing to the noise floor m*
     m, R = E.retention_trajectory([0, 100.0], 1.0, lab, 0.3)
     assert np.allclose(m, R) and m[-1] == pytest.approx(E.fixed_point(lab, 0.3), rel=1e-6)
-    # zero learning rate: nothing moves
-    assert np.allclose(E.alignment_trajectory(t, 0.4, lab, 0.0), 0.4)
+    # zero learning rate is outside the stated range (delta > 0)
+    with pytest.raises(ValueError, match="delta"):
+        E.alignment_trajectory(t, 0.4, lab, 0.0)
     # T = identity by default
     assert E.drift(0.3, E.Labels(tuple(H(2)), tuple(H(2)), (0.0, 1.0)), 0.2) == E.drift(0.3, lab, 0.2)
 
@@ -354,3 +355,87 @@ def test_plain_update_ode_confinement_and_one_step_drift():
                    reps=1_000_000)[:, 0, 0, 1]
     db = (o - b0) * r
     assert abs(db.mean() - delta * cperp * El * b0) < 5 * db.std() / 1000
+
+
+# ----- transformed weak labels: finite-D drift of the spherical chain ---------------------------------------------
+
+def _tl_labels(tau=0.5):
+    return E.Labels(tuple(H(3)), tuple(H(2)), E.weak_label_transform("square", H(3), tau), tau)
+
+
+def test_square_transform_centres_the_weak_label():
+    """T(y) = y^2 - E y_w^2 with E y_w^2 = E h_3^2 + tau^2 = 1 + tau^2; F1 = E_zeta T has mean 0 and a He_2 part."""
+    T = E.weak_label_transform("square", H(3), 0.5)
+    assert T == pytest.approx((-1.25, 0.0, 1.0), abs=1e-14)
+    assert E.weak_label_transform("identity", H(3)) == (0.0, 1.0)
+    lab = _tl_labels()
+    assert E.expectations(0.0, lab)[0] == pytest.approx(0.0, abs=1e-12)
+    lam, _ = E.escape_rate(lab, 1e-9)
+    assert lam / 1e-9 == pytest.approx(6 * math.sqrt(2), rel=1e-6)  # 2 x (He_2 coefficient 3) x sqrt(2)
+
+
+def test_finite_size_drift_tends_to_the_ode_and_its_quadrature_has_converged():
+    lab = _tl_labels()
+    for m in (0.1, 0.4, 0.8):
+        assert E.spherical_step_drift(m, lab, 0.01, 1e14) == pytest.approx(E.drift(m, lab, 0.01), rel=1e-7)
+        ref = E._step_drift_grid(np.array([m]), lab, 0.01, 2048.0, n=160, nz=60)[0]
+        # 1e-7 of F_D is below 1e-4 of the correction F_D - F_inf (~1e-3 F_D), far below what a ladder resolves
+        assert E.spherical_step_drift(m, lab, 0.01, 2048) == pytest.approx(ref, rel=1e-7)
+    # the heavy tail: at D = 2048 the exact step drifts well above the ODE (the noise term is cut off)
+    assert E.spherical_step_drift(0.5, lab, 0.01, 2048) - E.drift(0.5, lab, 0.01) > 1e-3
+    c = E.heavy_tail_correction([5.0, 20.0], 0.3, lab, 0.01, 2048)
+    assert np.all(c > 0) and np.all(E.heavy_tail_correction([5.0, 20.0], 0.3, lab, 0.01, 2 ** 20) < c / 50)
+
+
+def test_finite_size_drift_matches_the_monte_carlo_mean_of_one_exact_step():
+    """F_D(m) against the mean of 10^6 single steps of the exact chain at D = 1024: within 5 SE, while the ODE drift
+    F_inf(m) (the D -> inf limit) is more than 4 SE away (5.2 with this seed), so the test tells them apart."""
+    lab = _tl_labels()
+    D, delta, m = 1024, 0.01, 0.5
+    st_ = gram_state(np.array([[m, math.sqrt(1 - m * m)], [1.0, 0.0]]))
+    o = gram_chain(st_, p=1, d=16 * D, r=D, steps=1, eta=delta / D, act=H(2), link=H(3),
+                   transform=np.array(lab.transform), tau=0.5, a=[1.0], record_steps=[1],
+                   rng=np.random.default_rng(11), reps=1_000_000)[:, 0, 0, 0]
+    dm = (o - m) * D
+    se = dm.std() / 1000
+    assert abs(dm.mean() - E.spherical_step_drift(m, lab, delta, D)) < 5 * se
+    assert abs(dm.mean() - E.drift(m, lab, delta)) > 4 * se
+
+
+def test_plain_update_state_starts_where_told_and_keeps_a_neuron_at_zero_rate_of_change_initially():
+    lab = _tl_labels()
+    A, m = E.plain_update_state([0.0, 1e-9], 0.3, lab, 0.005)
+    assert A[0] == 1.0 and m[0] == 0.3 and abs(m[1] - 0.3) < 1e-8
+
+
+def test_transforms_and_parameters_outside_their_range_are_rejected():
+    with pytest.raises(ValueError, match="transform"):
+        E.weak_label_transform("cube", H(3))
+    with pytest.raises(ValueError, match="transform"):
+        E.Labels(tuple(H(3)), tuple(H(2)), transform=np.tanh)
+    with pytest.raises(ValueError, match="transform"):
+        E.Labels(tuple(H(3)), tuple(H(2)), transform="square")
+    lab = _tl_labels()
+    with pytest.raises(ValueError, match="rho"):
+        E.retention_trajectory([1.0], 1.2, lab, 0.1)
+    with pytest.raises(ValueError, match="delta"):
+        E.spherical_step_drift(0.3, lab, -0.01, 1024)
+    with pytest.raises(ValueError, match="delta"):
+        E.plain_update_state([1.0], 0.3, lab, 0.0)
+    with pytest.raises(ValueError, match="D"):
+        E.finite_size_alignment([1.0], 0.3, lab, 0.01, 1.0)
+    st_ = gram_state(np.array([[0.3, math.sqrt(0.91)], [1.0, 0.0]]))
+    with pytest.raises(ValueError, match="r must"):
+        gram_chain(st_, p=1, d=16, r=32, steps=1, eta=0.1, act=H(2), link=H(3), a=[1.0], record_steps=[1],
+                   rng=np.random.default_rng(0))
+
+
+def test_cli_predict_reports_bad_input_in_one_line(capsys):
+    from w2s.validation.cli import main
+
+    assert main(["predict", "elicit.alignment.w2s.transformed-labels", "delta=0"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "delta" in err[0]
+    assert main(["predict", "elicit.retention.sft", "rhos=(1.5, 0.3)"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "rho" in err[0]

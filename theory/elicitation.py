@@ -514,5 +514,10 @@ def finite_size_alignment(t, m0: float, lab: Labels, delta: float, D: float) -> 
 def heavy_tail_correction(t, m0: float, lab: Labels, delta: float, D: float) -> np.ndarray:
     """``c_D(t) = m_D(t) - m(t)``: the finite-``D`` mean-field trajectory (:func:`finite_size_alignment`) minus the
     ``D -> inf`` one (:func:`alignment_trajectory`); the part of the finite-size bias of the spherical chain that the
-    normalisation of heavy-tailed steps causes, to be subtracted before a ``1/D`` extrapolation."""
-    return finite_size_alignment(t, m0, lab, delta, D) - alignment_trajectory(t, m0, lab, delta)
+    normalisation of heavy-tailed steps causes, to be subtracted before a ``1/D`` extrapolation (memoised: a ladder
+    rung asks for it once per block of replicates)."""
+    t = _check_times(t)
+    key = ("c", tuple(t), float(m0), lab, float(delta), float(D))
+    if key not in _FS_CACHE:
+        _FS_CACHE[key] = finite_size_alignment(t, m0, lab, delta, D) - alignment_trajectory(t, m0, lab, delta)
+    return _FS_CACHE[key].copy()
