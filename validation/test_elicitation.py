@@ -92,3 +92,42 @@ def test_p3_confinement_without_leakage_decay_is_rejected(run):
         return list(m) + list(b)
 
     assert _verdict(dataclasses.replace(sft, id=sft.id + ".w2s-law", predict=w2s_law), run) == "REJECTED"
+
+
+def _naive_series_correction(p, D):
+    """A plausible wrong finite-size model of the transformed-label claim: the normalisation expanded one order
+    further, ``F_D = F + F1 / D`` with ``F1 = -(delta^3/2) E[u^3 s g2] + (3/8) m delta^4 E[u^4]`` (the ``k = 2`` term
+    of the series in ``delta^2 u^2 / D``, exact Gauss-Hermite), treated as the leading ``1/D`` correction."""
+    from numpy.polynomial import hermite_e as He
+    from numpy.polynomial import polynomial as Pw
+    from scipy.integrate import solve_ivp
+
+    lab, delta = labels(p), p["delta"]
+    z, w = He.hermegauss(30)
+    w = w / w.sum()
+    g1, g2, ze = z[:, None, None], z[None, :, None], z[None, None, :]
+    W = w[:, None, None] * w[None, :, None] * w[None, None, :]
+    ds = Pw.polyval(g1, Pw.polyder(np.array(lab.act)))
+
+    def F1(m):
+        s = np.sqrt(max(0.0, 1 - m * m))
+        u = Pw.polyval(Pw.polyval(m * g1 + s * g2, np.array(lab.link)) + lab.tau * ze, np.array(lab.transform)) * ds
+        return -0.5 * delta ** 3 * np.sum(W * u ** 3 * s * g2) + 0.375 * m * delta ** 4 * np.sum(W * u ** 4)
+
+    sol = solve_ivp(lambda _, y: [E.drift(float(np.clip(y[0], -1, 1)), lab, delta) + F1(float(np.clip(y[0], -1, 1))) / D],
+                    (0, p["times"][-1]), [p["m0"]], t_eval=p["times"], rtol=1e-8, atol=1e-10)
+    return sol.y[0] - E.alignment_trajectory(p["times"], p["m0"], lab, delta)
+
+
+def test_transformed_labels_with_a_wrong_finite_size_model_are_rejected(run):
+    """The heavy-tail bias of the spherical chain taken as the next term of the 1/D expansion of the normalisation
+    (instead of the exact one-step mean F_D) must be REJECTED: the series is not ordered at D_eff <= 16384."""
+    from w2s.validation.claims.elicitation import _align_simulate
+
+    claim = builtin_registry()["elicit.alignment.w2s.transformed-labels"]
+
+    def naive(p, D, rng, reps):
+        return _align_simulate(p, D, rng, reps) - _naive_series_correction(p, D)[None, :]
+
+    wrong = dataclasses.replace(claim, id=claim.id + ".series-correction", simulate=naive)
+    assert _verdict(wrong, run) == "REJECTED"

@@ -497,7 +497,8 @@ def _chain_m(lab, delta, m0, D, times, rng, reps, subspace):
     rec = np.unique(np.array([round(t * D) for t in times], np.int64))
     geo = dict(d=16 * D, r=D) if subspace else dict(d=D)
     o = gram_chain(state, p=1, steps=int(rec[-1]), eta=delta / D, act=np.array(lab.act), link=np.array(lab.link),
-                   tau=lab.tau, a=[1.0], record_steps=rec, rng=rng, reps=reps, **geo)[:, :, 0, 0]
+                   transform=np.array(lab.transform), tau=lab.tau, a=[1.0], record_steps=rec, rng=rng, reps=reps,
+                   **geo)[:, :, 0, 0]
     return rec / D, o
 
 
@@ -720,6 +721,45 @@ def p3_retention(run, figdir: Path, seed: int):
                    "dotted lines: the derived plain-update ODE for b(t) (certified as elicit.p3.*).")]
 
 
+def transformed_label_curves(run, figdir: Path, seed: int):
+    """Alignment against raw SGD steps (log axis): W2S on T(y), W2S on the raw weak label, SFT on the raw label."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=110)
+    r, d, delta, m0 = 512, 2048, 0.01, 0.3
+    lab_t = labels(_TL_SPH)
+    lab_w = _lab(3, 3, 0.5)
+    lab_s = _lab(3, 3)
+    times = np.geomspace(0.25, 40.0, 12)
+    cases = [(f"W2S on T(y_w) (act h_2, r = {r})", lab_t, r, True, "C0"),
+             (f"W2S on raw y_w (act h_3, r = {r})", lab_w, r, True, "C1"),
+             (f"SFT on raw y (act h_3, d = {d})", lab_s, d, False, "C2")]
+    for name, lab, D, sub, col in cases:
+        rng = generator(seed, f"figure:elicit:transformed:{name}")
+        t, o = _chain_m(lab, delta, m0, D, times, rng, 40, sub)
+        o = np.abs(o) if lab is lab_t else o
+        mu, se = o.mean(0), o.std(0, ddof=1) / math.sqrt(o.shape[0])
+        ax.fill_between(t * D, mu - 2 * se, mu + 2 * se, color=col, alpha=0.25, lw=0)
+        ax.plot(t * D, mu, "o", ms=3, color=col)
+        tt = np.geomspace(times[0], times[-1], 120)
+        ax.plot(tt * D, E.alignment_trajectory(tt, m0, lab, delta), color=col, lw=1, label=name)
+        if lab is lab_t:  # the finite-D mean field of the heavy-tailed steps (what the certificate subtracts)
+            ax.plot(tt * D, E.finite_size_alignment(tt, m0, lab, delta, D), color=col, lw=1, ls="--",
+                    label=f"same, mean field of the exact step at r = {r}")
+    ax.set_xscale("log")
+    ax.set_xlabel("SGD steps")
+    ax.set_ylabel("target alignment m")
+    ax.set_title(f"Link h_3, tau = 0.5, delta = {delta}: lines ODE, bands chain mean +- 2 SE (40 runs)", fontsize=8)
+    ax.legend(fontsize=7)
+    path = save(fig, figdir / "elicitation_transformed_labels.png")
+    return [(path, "Elicitation: W2S on the centred square T(y) = y^2 - E y^2 of the weak label of h_3 (exponent 2) "
+                   "against W2S and SFT on raw labels (exponent 3), from m(0) = 0.3, in raw SGD steps; lines: the "
+                   "overlap ODE (dashed: the mean field of the exact finite-r step, which the heavy tail lifts above the ODE), "
+                   "bands: the exact chain (mean +- 2 SE). The transformed label learns at rate 6 sqrt(2) "
+                   "delta near m = 0 but its heavy tail sets a low noise floor m* = 0.59 at this delta.")]
+
+
+
 # ----- figures of the family, drawn into the report --------------------------------------------------------------
-for _maker in (alignment_curves, retention_curves, steps_to_alignment, retention_vs_rho, p3_retention):
+for _maker in (alignment_curves, retention_curves, steps_to_alignment, retention_vs_rho, p3_retention,
+               transformed_label_curves):
     REGISTRY.add_figure("elicitation", _maker)
