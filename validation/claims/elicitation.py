@@ -24,12 +24,11 @@ only through the leakage, at rate ``delta tau_x^2 E_l``) and under SFT (``b`` is
 paper's notion of retention, the off-target task's risk (no prediction derived); see the figure
 ``elicitation_p3_retention``.
 
-Shown, not certified: W2S on the transformed weak label ``T(y) = y^2 - E y^2`` of a link ``h_3`` (the exponent lowered
-from 3 to 2, docs/elicitation.md §2.7): the ODE handles any polynomial ``T`` (tests check it against mpmath with this
-``T``), but at ``D_eff <= 2048`` the simulated overlap still drifts by about 0.005 per doubling of ``D_eff`` at ``t =
-40`` (rejected with ``|z| = 4.1`` when it was registered). The transformed label is heavy-tailed (``y^2`` of a cubic: a
-step's jump ``delta |u| / sqrt(D_eff)`` reaches 0.1 at ``D_eff = 2048``), so the per-replicate spread shrinks much more
-slowly than ``D_eff^-1/2`` and the ``1/D_eff`` regime starts beyond the fast ladder.
+Certified (docs/elicitation.md §2.7): W2S on the transformed weak label ``T(y) = y^2 - E y^2`` of a link ``h_3`` (the
+exponent lowered from 3 to 2), in the spherical model and with plain updates. The transformed label is heavy-tailed:
+a step's jump ``delta |u| / sqrt(D_eff)`` is cut off by the normalisation, which lifts the spherical overlap above the
+ODE by an amount decaying more slowly than ``1/D_eff`` (this made the first ladder drift). That part of the bias is
+derived from the exact one-step mean ``F_D`` and subtracted; the rest is ``O(1/D_eff)``.
 """
 
 from __future__ import annotations
@@ -325,7 +324,8 @@ REGISTRY.add(Claim(
                "(D_eff = r). With eta = delta/r and t = steps/r, m(t) converges to the overlap ODE (population "
                "drift plus the normalisation's noise term, with E[u^2] of the degree-7 polynomial u = T(y) sigma'(l)); "
                "the finite-size bias of the heavy-tailed steps is derived (F_D) and subtracted, the rest is O(1/r)."),
-    source=SOURCE + " §2 (transforms), §3-4 (P1)", provenance=PROVENANCE + "; finite-D drift F_D derived here",
+    source=SOURCE + " §2.7 (transforms, finite size of heavy-tailed steps), §2.1 (P1)",
+    provenance=PROVENANCE + "; the finite-D drift F_D is derived in docs/elicitation.md §2.7",
     params=_TL_SPH, predict=_align_predict, simulate=_tl_simulate, ladders={"fast": TL_FAST, "full": TL_FULL},
     components=tuple(f"m(t={t:g})" for t in _TL_SPH["times"]), finite_size=1.0, finite_size_reason=TL_FS_REASON,
     family="elicitation",
@@ -357,8 +357,9 @@ REGISTRY.add(Claim(
                "loss, inputs on V_kappa: m(t) = <w, theta> converges to the plain-update ODE "
                "(w2s.theory.elicitation.plain_update_state: Stein's lemma, exact in the mean step, the second moment "
                "only in |w|^2)."),
-    source=SOURCE + " §2 (transforms), §4 (P3')",
-    provenance="DERIVED here in the investigated variant (plain updates) of the PROPOSED model, spec §4 P3'",
+    source=SOURCE + " §2.7 (transforms), §2.6 (P3')",
+    provenance=("DERIVED here in the investigated variant (plain updates) of the proposed model "
+                "(docs/elicitation.md §2.6, §2.7)"),
     params=_TL_PLAIN, predict=_tl_plain_predict, simulate=_tl_plain_simulate,
     ladders={"fast": Ladder(d=(1024, 2048, 4096, 8192), reps=(320, 160, 80, 40)),
              "full": Ladder(d=(1024, 4096, 16384, 65536, 262144), reps=(1280, 320, 80, 40, 20))},
