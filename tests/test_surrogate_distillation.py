@@ -8,9 +8,17 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from threadpoolctl import threadpool_limits
 
 from w2s.kernels import surrogate_distillation as K
 from w2s.theory import surrogate_distillation as T
+
+
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    """Small designs: one BLAS thread (a multi-threaded BLAS on a busy machine is many times slower here)."""
+    with threadpool_limits(1):
+        yield
 
 
 def _tau_mp(lam, n):
