@@ -2,11 +2,20 @@
 exist, and the simulated outcomes fall on the predicted side of the phase boundary at the chosen points."""
 
 import numpy as np
+import pytest
+from threadpoolctl import threadpool_limits
 
 from w2s.kernels.rng import generator
 from w2s.theory import benign_overfitting as T
 from w2s.validation.claims.benign_overfitting import FAMILY, FIGURE, POINTS, STRONG, WEAK, phases, simulate_point
 from w2s.validation.registry import builtin_registry
+
+
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    """The simulations run in this process: one BLAS thread, as in the certifier's workers."""
+    with threadpool_limits(1):
+        yield
 
 
 def test_the_shown_record_and_its_figure_exist(tmp_path):
