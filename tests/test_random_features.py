@@ -1,0 +1,95 @@
+"""Closed forms and the SGD kernel of random_features: edge regimes, bad input, kernel against numpy."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from w2s.kernels import random_features as K
+from w2s.kernels.rng import generator
+from w2s.theory import random_features as T
+
+
+def _setup(m_te, m_st, seed=0):
+    pr = T.authors_problem(m_te)
+    rng = generator(seed, "test:rf")
+    W_T, W_S = K.features(pr["d"], m_te, rng), K.features(pr["d"], m_st, rng)
+    bt, L_te = T.teacher(lam=pr["lam"], beta_star=pr["beta_star"], W_T=W_T)
+    return pr, bt, L_te, W_S @ W_S.T
+
+
+def test_closed_form_matches_the_gd_recursion():
+    pr, bt, _L, KS = _setup(8, 50)
+    lam, b, eta = pr["lam"], pr["beta_star"], 0.2
+    beta, losses = np.zeros(pr["d"]), []
+    for _ in range(31):
+        losses.append((beta - b) @ (lam * (beta - b)))
+        beta = beta - eta * KS @ (lam * (beta - bt))
+    assert np.allclose(T.student_losses(lam=lam, beta_star=b, beta_t=bt, K_S=KS, eta=eta, steps=np.arange(31)),
+                       losses, rtol=1e-10)
+
+
+def test_early_stopping_is_necessary_for_full_rank_K_S():
+    """Full-rank K_S (M_ST > d): L_ST(k) -> L_TE as k -> inf; at k* the student is strictly better."""
+    pr, bt, L_te, KS = _setup(8, 50)
+    L = T.student_losses(lam=pr["lam"], beta_star=pr["beta_star"], beta_t=bt, K_S=KS, eta=0.2, steps=[10**6])
+    assert L[0] == pytest.approx(L_te, rel=1e-9)
+    r, k, _ = T.early_stopped_ratio(lam=pr["lam"], beta_star=pr["beta_star"], beta_t=bt, K_S=KS, eta=0.2,
+                                    max_steps=400)
+    assert r < 0.9 and 0 < k < 400
+
+
+def test_m_st_equal_m_te_gives_a_rank_deficient_kernel_that_does_not_recover_the_teacher():
+    pr, bt, L_te, KS = _setup(8, 8)
+    assert np.linalg.matrix_rank(KS) == 8 < pr["d"]
+    L = T.student_losses(lam=pr["lam"], beta_star=pr["beta_star"], beta_t=bt, K_S=KS, eta=0.2, steps=[10**6])
+    assert L[0] > L_te * (1 + 1e-6)
+
+
+@settings(max_examples=20)
+@given(frac=st.floats(0.5, 0.999))
+def test_eta_up_to_the_stability_limit(frac):
+    """Below 2/mu_max the path stays bounded and converges to the teacher; at or above it eta is refused."""
+    pr, bt, L_te, KS = _setup(4, 13)
+    lim = T.stability_limit(lam=pr["lam"], K_S=KS)
+    L = T.student_losses(lam=pr["lam"], beta_star=pr["beta_star"], beta_t=bt, K_S=KS, eta=frac * lim,
+                         steps=[10**7])
+    assert np.isfinite(L[0]) and L[0] == pytest.approx(L_te, rel=1e-6, abs=1e-12)
+    with pytest.raises(ValueError, match="eta="):
+        T.student_losses(lam=pr["lam"], beta_star=pr["beta_star"], beta_t=bt, K_S=KS, eta=lim * 1.0001, steps=[1])
+
+
+def test_gradient_flow_is_the_wide_student_limit():
+    pr, bt, _L, _KS = _setup(4, 13)
+    t = np.array([0.0, 1.0, 5.0, 20.0])
+    eta = 1e-3
+    L = T.student_losses(lam=pr["lam"], beta_star=pr["beta_star"], beta_t=bt, K_S=np.eye(pr["d"]), eta=eta,
+                         steps=(t / eta).astype(int))
+    # (1 - eta lam)^(t/eta) = e^(-t lam) (1 + O(eta t lam^2)): 1e-2 relative at t = 20
+    assert np.allclose(L, T.gradient_flow_losses(lam=pr["lam"], beta_star=pr["beta_star"], beta_t=bt, times=t),
+                       rtol=1e-2)
+
+
+def test_sgd_kernel_matches_the_numpy_reference():
+    pr, bt, _L, KS = _setup(4, 13)
+    G = np.ones((3, pr["d"]))
+    args = (pr["lam"], pr["beta_star"], bt, KS, G)
+    kw = dict(eta=0.2, batch=7, record=[0, 3, 11], reps=5)
+    a = K.sgd_student(*args, rng=generator(1, "k"), **kw)
+    r = K.sgd_student_numpy(*args, rng=generator(1, "k"), **kw)
+    assert np.allclose(a[0], r[0], rtol=1e-10) and np.allclose(a[1], r[1], rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: T.authors_problem(0), "m_te="),
+    (lambda: T.teacher(lam=[1.0, -1.0], beta_star=[1, 1], W_T=np.ones((2, 1))), "lam="),
+    (lambda: T.teacher(lam=[1.0, 1.0], beta_star=[1, 1], W_T=np.ones((3, 1))), "W_T"),
+    (lambda: T.student_losses(lam=[1.0], beta_star=[1.0], beta_t=[1.0], K_S=[[1.0]], eta=-0.1, steps=[1]), "eta="),
+    (lambda: T.early_stopped_ratio(lam=[1.0], beta_star=[1.0], beta_t=[0.5], K_S=[[1.0]], eta=0.1, max_steps=0),
+     "max_steps="),
+    (lambda: K.sgd_student([1.0], [1.0], [1.0], [[1.0]], np.ones((1, 1)), eta=0.1, batch=0, record=[1],
+                           rng=generator(0, "x"), reps=1), "batch="),
+])
+def test_bad_input_names_the_parameter(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
