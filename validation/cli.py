@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import json
 import os
 import sys
 import time
 
+from .executors import add_engine_options, describe_executor, open_executor, open_store
 from .registry import PLUGIN_ERRORS, Claim, default_registry, load_claims_file
 from .stats import DEFAULT_FAMILY_ALPHA
 
@@ -60,9 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     pc.add_argument("--out", default="w2s-report", help="report directory (default ./w2s-report)")
     pc.add_argument("--alpha", type=_alpha, default=DEFAULT_FAMILY_ALPHA,
                     help=f"family-wise false-alarm rate of the run (default {DEFAULT_FAMILY_ALPHA})")
-    pc.add_argument("--jobs", type=_pos_int, default=DEFAULT_JOBS,
-                    help=f"worker processes, one BLAS thread each (default here: {DEFAULT_JOBS} = cores, at most 4; "
-                         "1 runs in process); the results do not depend on it")
+    add_engine_options(pc)  # --jobs, --executor, --scheduler, --store, --resume, --no-store
     pc.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     pc.add_argument("--claims", action="append", default=[], metavar="FILE", help=claims_help)
     pc.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -204,27 +204,44 @@ def _cmd_certify(args) -> int:
     from rich.table import Table
 
     from .report import write_report
-    from .runner import LocalExecutor, ProcessExecutor, plan, run_claims
+    from .runner import plan, run_claims
 
     reg = _registry(args.claims)
     claims = _select(reg, args.pattern)
     console = Console(stderr=True)
     tasks, _ = plan(claims, args.tier, args.seed)
-    console.print(f"[bold]w2s certify[/bold]: {len(claims)} claims, tier {args.tier}, seed {args.seed}, "
-                  f"{len(tasks)} simulation blocks")
     t0 = time.perf_counter()
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TimeRemainingColumn(), console=console, disable=args.quiet, transient=False) as progress:
-        bar = progress.add_task("simulating", total=len(tasks))
+    with contextlib.ExitStack() as stack:
+        try:  # checked before anything is simulated or written
+            store = open_store(args, claims, args.tier, args.seed, args.out,
+                               warn=lambda msg: console.print(f"w2s: warning: {escape(msg)}", highlight=False))
+            executor = stack.enter_context(open_executor(args))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        if store is not None:
+            store.begin()
+        where = f"{describe_executor(executor)}" + (f", store {store.path}" if store is not None else "")
+        console.print(f"[bold]w2s certify[/bold]: {len(claims)} claims, tier {args.tier}, seed {args.seed}, "
+                      f"{len(tasks)} simulation blocks ({escape(where)})")
+        for note in getattr(executor, "notes", []):
+            console.print(f"w2s: note: {escape(note)}", highlight=False)
+        if store is not None and store.discarded:
+            console.print(f"w2s: note: discarded {store.discarded} blocks of an earlier run in {store.path} "
+                          "(--resume continues a run instead)", highlight=False)
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      TimeRemainingColumn(), console=console, disable=args.quiet, transient=False) as progress:
+            bar = progress.add_task("simulating", total=len(tasks))
 
-        def on_task(task, seconds):
-            progress.update(bar, advance=1, description=f"simulating d={task.d:<5d} {task.sim_key[:40]:<40s}")
+            def on_task(task, seconds):
+                progress.update(bar, advance=1, description=f"simulating d={task.d:<5d} {task.sim_key[:40]:<40s}")
 
-        executor = ProcessExecutor(args.jobs) if args.jobs > 1 else LocalExecutor()
-        run = run_claims(claims, tier=args.tier, seed=args.seed, family_alpha=args.alpha, on_task=on_task,
-                         executor=executor)
-        progress.update(bar, description="writing report")
-        paths = write_report(run, args.out, reg, figures=not args.no_figures)
+            run = run_claims(claims, tier=args.tier, seed=args.seed, family_alpha=args.alpha, on_task=on_task,
+                             executor=executor, store=store)
+            progress.update(bar, description="writing report")
+            paths = write_report(run, args.out, reg, figures=not args.no_figures)
+    if store is not None and args.resume:
+        console.print(f"resumed: {run.blocks_loaded} of {len(tasks)} blocks loaded from {store.path}, "
+                      f"{run.blocks_simulated} simulated", highlight=False)
     wall = time.perf_counter() - t0
 
     table = Table(title=f"certification ({args.tier} tier, seed {args.seed}, z_crit = {run.z_crit:.2f})")

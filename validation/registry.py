@@ -283,7 +283,7 @@ REGISTRY = Registry()
 
 def register(claim: Claim, registry: Registry | None = None) -> Claim:
     """Add ``claim`` to ``registry`` (default: :data:`REGISTRY`)."""
-    return (registry or REGISTRY).add(claim)
+    return (REGISTRY if registry is None else registry).add(claim)
 
 
 #: Entry-point group through which installed packages contribute claim families (as pytest's ``pytest11``).
@@ -297,6 +297,10 @@ _PLUGINS_LOADED = False
 
 #: ``(entry point name, error message)`` of claim packages that failed to load (reported, never fatal).
 PLUGIN_ERRORS: list[tuple[str, str]] = []
+
+#: Prefix of the module names under which :func:`load_claims_file` imports users' files (such modules are pickled
+#: by value when their claims are sent to other processes: the file need not exist there).
+USER_MODULE_PREFIX = "w2s_user_claims_"
 
 
 def builtin_families() -> list[str]:
@@ -332,7 +336,7 @@ def load_plugins(registry: Registry | None = None) -> list[str]:
     :data:`PLUGIN_ERRORS` with its entry-point name; the other families stay available. Returns the names loaded.
     """
     global _PLUGINS_LOADED
-    registry = registry or REGISTRY
+    registry = REGISTRY if registry is None else registry
     if _PLUGINS_LOADED:
         return []
     _PLUGINS_LOADED = True
@@ -358,11 +362,11 @@ def default_registry() -> Registry:
 
 def load_claims_file(path: str | Path, registry: Registry | None = None) -> list[Claim]:
     """Import a user's claims file and register what it defines (see the module docstring)."""
-    registry = registry or REGISTRY
+    registry = REGISTRY if registry is None else registry
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"claims file not found: {path}")
-    name = f"w2s_user_claims_{abs(hash(str(path.resolve())))}"
+    name = f"{USER_MODULE_PREFIX}{abs(hash(str(path.resolve())))}"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise ValueError(f"cannot import claims file {path}")

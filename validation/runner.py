@@ -7,15 +7,24 @@ execution, or which other claims are in the run — and a run is reproducible bi
 simulation (:class:`~w2s.validation.registry.SharedSimulation`) share its blocks: it is simulated once.
 
 Executors. :class:`LocalExecutor` runs blocks in this process, one after another (BLAS and numba use the
-cores); :class:`ProcessExecutor` spreads them over forked worker processes (``w2s certify --jobs N``). Any object with a ``map(fn, tasks)`` method yielding ``(task, result, seconds)`` can replace it — a
-process pool or a distributed engine — without touching the claims: a :class:`Task` carries everything needed
-to compute its block.
+cores); :class:`ProcessExecutor` spreads them over forked worker processes (``w2s certify --jobs N``) and
+survives a killed worker (the lost blocks are retried on a fresh pool);
+:class:`~w2s.validation.dask_executor.DaskExecutor` runs them on a Dask cluster. Any object with a
+``map(tasks)`` method yielding ``(task, result, seconds)`` can replace them without touching the claims: a
+:class:`Task` carries everything needed to compute its block, and pickles (a built-in claim by its id, which the
+receiving process resolves in its own registry; any other claim by value).
+
+Store. With a :class:`~w2s.validation.store.BlockStore`, every finished block is written to disk as soon as it
+arrives, and blocks already there are loaded instead of simulated (``w2s certify --resume``): a stored block holds
+the simulator's raw output exactly, so a resumed run's statistics equal an uninterrupted run's bit for bit.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 import warnings
+from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Protocol
 
@@ -23,10 +32,10 @@ import numpy as np
 
 from w2s.kernels.rng import generator
 
-from .registry import Claim
+from .registry import REGISTRY, USER_MODULE_PREFIX, Claim, builtin_registry
 from .stats import DEFAULT_FAMILY_ALPHA, MIN_REPS, ComponentCheck, bonferroni_z, check_component, rung_stats
 
-__all__ = ["BLOCK_SIZE", "Task", "SimulationError", "Executor", "LocalExecutor", "ProcessExecutor", "ClaimResult", "RunResult", "run_claims", "plan"]
+__all__ = ["BLOCK_SIZE", "Task", "claim_modules", "SimulationError", "Executor", "LocalExecutor", "ProcessExecutor", "ClaimResult", "RunResult", "run_claims", "plan"]
 
 #: Replicates per seeded block. Fixed, so that results do not depend on how blocks are scheduled.
 BLOCK_SIZE = 50
@@ -60,6 +69,74 @@ class Task:
             return self.claim.run_simulation(self.d, rng, self.reps)
         except Exception as exc:
             return SimulationError(f"simulation failed at d={self.d}: {type(exc).__name__}: {exc}")
+
+    def __reduce__(self):
+        # A built-in claim travels as its id and is looked up in the receiving process's registry (its callables
+        # may be lambdas, which plain pickle refuses); any other claim travels by value, pickled by cloudpickle
+        # with the module of a user's claims file included, so the file need not exist where it is unpickled.
+        args = (self.sim_key, self.d, self.block, self.reps, self.seed)
+        if _is_builtin(self.claim):
+            return _builtin_task, (self.claim.id, *args)
+        payload = _pickled_claim(self.claim)
+        if payload is None:
+            return Task, (*args, self.claim)
+        return _unpickled_task, (payload, *args)
+
+
+_PICKLED: dict[int, tuple[Claim, bytes]] = {}  # id(claim) -> (claim, cloudpickle bytes); the claim is kept alive
+
+
+def _pickled_claim(claim: Claim) -> bytes | None:
+    """cloudpickle bytes of a claim (cached), its user modules pickled by value; None without cloudpickle."""
+    hit = _PICKLED.get(id(claim))
+    if hit is not None and hit[0] is claim:
+        return hit[1]
+    try:
+        import cloudpickle
+    except ImportError:
+        return None
+    for name in claim_modules(claim):
+        if name.startswith(USER_MODULE_PREFIX) and name in sys.modules:
+            cloudpickle.register_pickle_by_value(sys.modules[name])
+    data = cloudpickle.dumps(claim)
+    _PICKLED[id(claim)] = (claim, data)
+    return data
+
+
+_UNPICKLED: dict[bytes, Claim] = {}
+
+
+def _unpickled_task(payload: bytes, sim_key: str, d: int, block: int, reps: int, seed: int) -> Task:
+    import pickle
+
+    claim = _UNPICKLED.get(payload)
+    if claim is None:
+        claim = _UNPICKLED[payload] = pickle.loads(payload)
+    return Task(sim_key, d, block, reps, seed, claim)
+
+
+def claim_modules(claim: Claim) -> set[str]:
+    """Names of the modules that define a claim's callables (``predict``, ``simulate`` and, for a shared
+    simulation, its function and selector)."""
+    fns = [claim.predict, claim.simulate]
+    shared = getattr(claim.simulate, "shared", None)
+    if shared is not None:
+        fns += [shared.fn, claim.simulate.select]
+    names = set()
+    for fn in fns:
+        while hasattr(fn, "func"):  # functools.partial
+            fn = fn.func
+        names.add(getattr(fn, "__module__", None) or "")
+    return names
+
+
+def _is_builtin(claim: Claim) -> bool:
+    """Registered by a module of this package (so any process with the same installation can look it up by id)."""
+    return REGISTRY.claims.get(claim.id) is claim and all(m.startswith("w2s.") for m in claim_modules(claim))
+
+
+def _builtin_task(claim_id: str, sim_key: str, d: int, block: int, reps: int, seed: int) -> Task:
+    return Task(sim_key, d, block, reps, seed, builtin_registry()[claim_id])
 
 
 @dataclass(frozen=True)
@@ -100,34 +177,79 @@ class ProcessExecutor:
     Workers inherit the task list through ``fork``, so claims need not be picklable (they may hold lambdas);
     only the raw results travel back. Results are identical to :class:`LocalExecutor`'s: every block draws from
     its own seeded generator, whichever process runs it.
+
+    At most ``2 jobs`` blocks are in flight. A worker that dies (killed, out of memory) breaks the pool and costs
+    the blocks in flight; they are retried on a fresh pool, each on its own first (so a block that kills its
+    worker every time is identified and charged alone), and a block lost ``max_attempts`` times becomes a
+    :class:`SimulationError` (its claim's verdict is ERROR) instead of ending the run.
     """
 
-    def __init__(self, jobs: int):
+    def __init__(self, jobs: int, max_attempts: int = 3):
         if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
             raise ValueError(f"jobs must be an integer >= 1, got {jobs!r}")
+        if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1:
+            raise ValueError(f"max_attempts must be an integer >= 1, got {max_attempts!r}")
         self.jobs = jobs
+        self.max_attempts = max_attempts
+        self.pools_started = 0  #: fresh pools started by the last map (1 when no worker died)
 
     def map(self, tasks: list[Task]) -> Iterator[tuple[Task, object, float]]:
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+        from concurrent.futures.process import BrokenProcessPool
 
         global _FORKED_TASKS
-        _FORKED_TASKS = list(tasks)
         try:
             ctx = multiprocessing.get_context("fork")
         except ValueError:  # no fork on this platform: run in process
             yield from LocalExecutor().map(tasks)
             return
+        _FORKED_TASKS = list(tasks)
+        pending = deque((i, 0) for i in range(len(tasks)))  # (task index, times lost with a dead worker)
+        self.pools_started = 0
         try:
-            with ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_limit_blas_threads) as pool:
-                with warnings.catch_warnings():
-                    # Python >= 3.12 warns that fork() in a threaded process may deadlock; the workers only run
-                    # numpy/numba code with BLAS re-initialised to one thread (threadpoolctl) after the fork.
-                    warnings.simplefilter("ignore", DeprecationWarning)
-                    futures = {pool.submit(_run_forked, i): i for i in range(len(tasks))}
-                for fut in as_completed(futures):
-                    out, dt = fut.result()
-                    yield tasks[futures[fut]], out, dt
+            while pending:
+                lost: list[tuple[int, int]] = []
+                pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_limit_blas_threads)
+                self.pools_started += 1
+                inflight: dict = {}
+                try:
+                    while pending or inflight:
+                        # blocks being retried run alone; the others fill a window of 2 jobs
+                        window = 1 if pending and pending[0][1] > 0 else 2 * self.jobs
+                        while pending and len(inflight) < window and not (inflight and pending[0][1] > 0):
+                            i, lost_before = pending.popleft()
+                            with warnings.catch_warnings():
+                                # Python >= 3.12 warns that fork() in a threaded process may deadlock; the workers
+                                # only run numpy/numba code with BLAS re-initialised to one thread after the fork.
+                                warnings.simplefilter("ignore", DeprecationWarning)
+                                inflight[pool.submit(_run_forked, i)] = (i, lost_before)
+                        done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+                        broken = False
+                        for fut in done:
+                            i, lost_before = inflight.pop(fut)
+                            try:
+                                out, dt = fut.result()
+                            except BrokenProcessPool:
+                                lost.append((i, lost_before))
+                                broken = True
+                                continue
+                            except Exception as exc:  # e.g. a result that cannot be sent back
+                                out, dt = SimulationError(f"block failed at d={tasks[i].d}: "
+                                                          f"{type(exc).__name__}: {exc}"), 0.0
+                            yield tasks[i], out, dt
+                        if broken:
+                            lost.extend(inflight.values())
+                            break
+                finally:
+                    pool.shutdown(wait=True, cancel_futures=True)
+                for i, lost_before in sorted(lost, reverse=True):
+                    if lost_before + 1 >= self.max_attempts:
+                        yield tasks[i], SimulationError(
+                            f"block d={tasks[i].d} #{tasks[i].block}: its worker process died "
+                            f"{lost_before + 1} times"), 0.0
+                    else:
+                        pending.appendleft((i, lost_before + 1))
         finally:
             _FORKED_TASKS = []
 
@@ -186,6 +308,8 @@ class RunResult:
     n_tests: int
     seconds: float
     block_size: int = BLOCK_SIZE
+    blocks_loaded: int = 0  #: blocks taken from the block store instead of simulated
+    blocks_simulated: int = 0
 
     @property
     def passed(self) -> bool:
@@ -220,11 +344,13 @@ def plan(claims: Iterable[Claim], tier: str, seed: int) -> tuple[list[Task], dic
 
 def run_claims(claims: list[Claim], *, tier: str = "fast", seed: int = 0, executor: Executor | None = None,
                family_alpha: float = DEFAULT_FAMILY_ALPHA, on_task: Callable[[Task, float], None] | None = None,
-               n_tests: int | None = None) -> RunResult:
+               n_tests: int | None = None, store=None) -> RunResult:
     """Simulate every rung of every claim and certify each claim against its prediction.
 
     ``z_crit`` is the Bonferroni critical value over all components of ``claims`` (or over ``n_tests`` tests
-    when given, e.g. to certify a subset at the level of the whole registry).
+    when given, e.g. to certify a subset at the level of the whole registry). With ``store``
+    (:class:`~w2s.validation.store.BlockStore`), blocks found there are loaded instead of simulated and every
+    simulated block is stored as soon as it arrives.
     """
     if not claims:
         raise ValueError("no claims to run")
@@ -240,9 +366,23 @@ def run_claims(claims: list[Claim], *, tier: str = "fast", seed: int = 0, execut
     raw: dict[tuple, object] = {}
     secs: dict[tuple, float] = {}
     errors: dict[tuple, str] = {}
-    for task, out, dt in executor.map(tasks):
+    missing = tasks
+    if store is not None:
+        store.begin()
+        missing = []
+        for task in tasks:
+            hit = store.load(task)
+            if hit is None:
+                missing.append(task)
+                continue
+            raw[task.key], secs[task.key] = hit
+            if on_task is not None:
+                on_task(task, secs[task.key])
+    for task, out, dt in executor.map(missing):
         if isinstance(out, SimulationError):
             errors[task.key] = out.message
+        elif store is not None:
+            store.save(task, out, dt)
         raw[task.key] = out
         secs[task.key] = dt
         if on_task is not None:
@@ -260,7 +400,8 @@ def run_claims(claims: list[Claim], *, tier: str = "fast", seed: int = 0, execut
             results.append(_certify(claim, tier, keys, raw, z_crit, fit_p_min, seconds))
         except Exception as exc:  # a broken claim must not hide the others' certificates
             results.append(ClaimResult(claim, tier, [], seconds, False, error=f"{type(exc).__name__}: {exc}"))
-    return RunResult(results, tier, int(seed), family_alpha, z_crit, m, time.perf_counter() - t_start)
+    return RunResult(results, tier, int(seed), family_alpha, z_crit, m, time.perf_counter() - t_start,
+                     blocks_loaded=len(tasks) - len(missing), blocks_simulated=len(missing))
 
 
 def _certify(claim: Claim, tier: str, keys: list[tuple], raw: dict, z_crit: float, fit_p_min: float,
