@@ -4,7 +4,7 @@ The file defines, as a user would: a plain claim (``NS.toy``), two claims sharin
 output is a dict (``NS.a``, ``NS.b``), and a claim whose simulator raises (``NS.broken``), with
 lambdas as predictions (so the claims only travel to other processes by value). ``kill`` makes the simulator of
 ``NS.toy`` SIGKILL the process running it at ``d = 64``: ``"once"`` (the first time, recorded by creating the
-file ``marker``) or ``"always"``; never in the process that wrote the file. ``sleep`` adds seconds per block.
+file ``marker``) or ``"always"``; never in the process that wrote the file. ``sleep`` adds seconds per block (of the toy and the pair).
 """
 
 from __future__ import annotations
@@ -47,6 +47,8 @@ TEMPLATE = textwrap.dedent('''
 
 
     def pair(params, d, rng, reps):
+        if SLEEP:
+            time.sleep(SLEEP)
         z = rng.standard_normal((reps, 2))
         return {{"a": params["a"] + 1.0 / d + z[:, 0] / np.sqrt(d), "b": params["b"] + z[:, 1] / np.sqrt(d)}}
 

@@ -44,6 +44,7 @@ __all__ = ["FORMAT", "StoreError", "CorruptBlockWarning", "BlockStore", "version
 FORMAT = 1
 MANIFEST = "manifest.json"
 _BLOCK_RE = re.compile(r"^[0-9a-f]{40}\.npz$")
+_TMP_RE = re.compile(r"^\.([0-9a-f]{40}\.npz|manifest\.json)\..*\.tmp$")
 _META = "__w2s_meta__"
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
@@ -201,6 +202,9 @@ class BlockStore:
         if self._begun:
             return
         self.path.mkdir(parents=True, exist_ok=True)
+        for f in self.path.iterdir():  # temporary files of writes cut short by a crash
+            if _TMP_RE.match(f.name):
+                f.unlink(missing_ok=True)
         if not self._resume:
             for f in self._block_files():
                 f.unlink()
@@ -285,7 +289,7 @@ class BlockStore:
         if not path.is_file():
             return None
         try:
-            with np.load(path, allow_pickle=False) as z:
+            with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as z:
                 meta = json.loads(str(z[_META][()]))
                 arrays = {name: z[name] for name in z.files if name != _META}
             if meta.get("key") != self.key(task):
