@@ -188,12 +188,24 @@ class DaskExecutor:
                               "expect one thread per worker process (dask worker ... --nthreads 1)")
 
     def close(self) -> None:
-        if self.client is not None:
-            self.client.close()
-            self.client = None
-        if self.cluster is not None:
-            self.cluster.close()
-            self.cluster = None
+        import logging
+
+        quiet = self.cluster is not None  # the cluster started here: its shutdown chatter is not the user's concern
+        levels = {}
+        if quiet:
+            for name in ("distributed", "distributed.nanny", "distributed.scheduler", "distributed.core"):
+                levels[name] = logging.getLogger(name).level
+                logging.getLogger(name).setLevel(logging.CRITICAL)
+        try:
+            if self.client is not None:
+                self.client.close()
+                self.client = None
+            if self.cluster is not None:
+                self.cluster.close()
+                self.cluster = None
+        finally:
+            for name, level in levels.items():
+                logging.getLogger(name).setLevel(level)
 
     @property
     def nthreads(self) -> int:
