@@ -69,18 +69,23 @@ def predict(claim: str | Claim, **params: Any) -> dict[str, float]:
 
 
 def certify(selection=None, *, tier: str = "fast", seed: int = 0, jobs: int = 1,
-            family_alpha: float = DEFAULT_FAMILY_ALPHA, n_tests: int | None = None) -> RunResult:
+            family_alpha: float = DEFAULT_FAMILY_ALPHA, n_tests: int | None = None, executor=None,
+            store=None) -> RunResult:
     """Simulate the ladders of the selected claims and certify them (as ``w2s certify``).
 
     ``selection``: a pattern (glob or substring of claim ids; None for all), a :class:`Claim`, or a list of
-    either. ``jobs`` worker processes (1: in this process); the result does not depend on it. The Bonferroni
-    critical value covers the components of the selection, or ``n_tests`` tests when given.
+    either. ``jobs`` worker processes (1: in this process), or any ``executor`` (e.g. a
+    :class:`~w2s.validation.dask_executor.DaskExecutor`); the result does not depend on either. ``store``: a
+    :class:`~w2s.validation.store.BlockStore`, opened for this run, to keep and reuse finished blocks. The
+    Bonferroni critical value covers the components of the selection, or ``n_tests`` tests when given.
     """
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be an integer >= 1, got {jobs!r}")
     selected = _resolve(selection)
-    executor = ProcessExecutor(jobs) if jobs > 1 else LocalExecutor()
-    return run_claims(selected, tier=tier, seed=seed, executor=executor, family_alpha=family_alpha, n_tests=n_tests)
+    if executor is None:
+        executor = ProcessExecutor(jobs) if jobs > 1 else LocalExecutor()
+    return run_claims(selected, tier=tier, seed=seed, executor=executor, family_alpha=family_alpha, n_tests=n_tests,
+                      store=store)
 
 
 def rung_table(run: RunResult) -> list[dict]:
