@@ -33,7 +33,7 @@ def _user_claims(tmp_path, **kw):
     return load_claims_file(engine_claims.claims_file(tmp_path, **kw), Registry())
 
 
-def _builtin_tasks(per_claim=3):
+def _builtin_tasks(per_claim=2):
     reg = builtin_registry()
     tasks, _ = plan([reg[c] for c in BUILTIN_SUBSET], "fast", 7)
     out = []
