@@ -14,9 +14,9 @@ import numpy as np
 
 from .plotting import pyplot, save
 from .registry import Registry
-from .runner import ClaimResult, RunResult
+from .runner import ClaimResult, RunResult, plan
 
-__all__ = ["write_report", "versions", "safe_name"]
+__all__ = ["write_report", "versions", "safe_name", "run_profile", "merit"]
 
 _PACKAGES = ("w2s-certify", "numpy", "numba", "scipy", "mpmath", "matplotlib", "rich")
 
@@ -134,6 +134,8 @@ def write_report(run: RunResult, out_dir: str | Path, registry: Registry | None 
                                    if s.family in families],
            "figures": {"convergence": conv, "family": [{"family": f, "path": p, "caption": c}
                                                        for f, p, c in family_figs]}}
+    doc["profile"] = run_profile(run)
+    doc["merit"] = merit(run)
     paths["json"] = out / "report.json"
     paths["json"].write_text(json.dumps(doc, indent=1, default=_json_default))
     paths["md"] = out / "report.md"
@@ -221,5 +223,137 @@ def _markdown(run: RunResult, meta: dict, conv: dict, family_figs: list, registr
         if c.id in conv:
             lines += ["", f"![convergence of {c.id}]({conv[c.id]})"]
         lines.append("")
+    lines += _profile_markdown(run)
     lines += ["## Environment", "", "```", json.dumps(meta["versions"], indent=1), "```", ""]
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Run profile and figure of merit (kept apart from the statistics columns above)
+# ---------------------------------------------------------------------------------------------------------------
+
+def _block_cost(run: RunResult, key: tuple) -> tuple[float, float | None]:
+    return run.block_seconds.get(key, 0.0), run.block_cpu_seconds.get(key)
+
+
+def run_profile(run: RunResult) -> dict:
+    """Where the simulation time went: per simulation (``sim_key``; shared simulations once) and per rung, the
+    blocks, replicates, wall seconds, CPU seconds (user + system of the process that ran each block; ``None``
+    when the executor does not report it) and replicates per CPU second; totals per family.
+
+    Wall seconds of blocks run in parallel add up to more than the run's wall time; on a machine shared with
+    other work they are inflated by the wait for a core, CPU seconds much less so."""
+    by_key = {r.claim.sim_key: r.claim for r in run.results}
+    users: dict[str, list[str]] = {}
+    for r in run.results:
+        users.setdefault(r.claim.sim_key, []).append(r.claim.id)
+    sims: dict[str, dict] = {}
+    for key in run.block_seconds:
+        sim_key, d, _block, reps = key[0], int(key[1]), key[2], int(key[3])
+        wall, cpu = _block_cost(run, key)
+        e = sims.setdefault(sim_key, {"sim_key": sim_key, "family": by_key[sim_key].family if sim_key in by_key
+                                      else "", "claims": users.get(sim_key, []), "rungs": {}})
+        rung = e["rungs"].setdefault(d, {"d": d, "blocks": 0, "replicates": 0, "wall_seconds": 0.0,
+                                         "cpu_seconds": 0.0, "_cpu_known": True})
+        rung["blocks"] += 1
+        rung["replicates"] += reps
+        rung["wall_seconds"] += wall
+        if cpu is None:
+            rung["_cpu_known"] = False
+        else:
+            rung["cpu_seconds"] += cpu
+    out = []
+    for e in sims.values():
+        rungs = []
+        for d in sorted(e["rungs"]):
+            rg = e["rungs"][d]
+            known = rg.pop("_cpu_known")
+            if not known:
+                rg["cpu_seconds"] = None
+            rg["cpu_seconds_per_replicate"] = rg["cpu_seconds"] / rg["replicates"] if known else None
+            rungs.append(rg)
+        known = all(rg["cpu_seconds"] is not None for rg in rungs)
+        cpu = sum(rg["cpu_seconds"] for rg in rungs) if known else None
+        wall = sum(rg["wall_seconds"] for rg in rungs)
+        reps = sum(rg["replicates"] for rg in rungs)
+        out.append({**{k: e[k] for k in ("sim_key", "family", "claims")},
+                    "blocks": sum(rg["blocks"] for rg in rungs), "replicates": reps, "wall_seconds": wall,
+                    "cpu_seconds": cpu, "replicates_per_cpu_second": reps / cpu if cpu else None,
+                    "replicates_per_wall_second": reps / wall if wall > 0 else None, "rungs": rungs})
+    out.sort(key=lambda e: -(e["cpu_seconds"] if e["cpu_seconds"] is not None else e["wall_seconds"]))
+    fams: dict[str, dict] = {}
+    for e in out:
+        f = fams.setdefault(e["family"], {"family": e["family"], "simulations": 0, "blocks": 0, "replicates": 0,
+                                          "wall_seconds": 0.0, "cpu_seconds": 0.0})
+        f["simulations"] += 1
+        f["blocks"] += e["blocks"]
+        f["replicates"] += e["replicates"]
+        f["wall_seconds"] += e["wall_seconds"]
+        f["cpu_seconds"] = None if (f["cpu_seconds"] is None or e["cpu_seconds"] is None) \
+            else f["cpu_seconds"] + e["cpu_seconds"]
+    tot_cpu = [e["cpu_seconds"] for e in out]
+    return {"note": "seconds of simulation blocks (shared simulations counted once); cpu = user + system of the "
+                    "process that ran the block (time.process_time), wall = its elapsed time",
+            "run_wall_seconds": run.seconds,
+            "simulation_wall_seconds": sum(e["wall_seconds"] for e in out),
+            "simulation_cpu_seconds": None if any(c is None for c in tot_cpu) else sum(tot_cpu),
+            "families": sorted(fams.values(), key=lambda f: f["family"]), "simulations": out}
+
+
+def merit(run: RunResult) -> list[dict]:
+    """Per claim, the figure of merit ``resolution^2 x seconds`` (lower is better): resolution is set by the
+    standard error of the extrapolated limit, ``SE^2 ~ sum_d sd_d^2 / R_d``, so more replicates lower
+    ``resolution^2`` in proportion to the seconds they cost and the product stays constant; it changes only
+    with a cheaper simulator or a better allocation of replicates over the ladder. Seconds are the CPU seconds
+    of every block the claim needs (a shared simulation counted in full for each claim using it: the cost of
+    certifying that claim alone), or the wall seconds when the executor does not report CPU time. Sorted worst
+    first."""
+    rows = []
+    for r in run.results:
+        if not r.components:
+            continue
+        keys = [k for k in plan([r.claim], r.tier, run.seed)[1][r.claim.id] if k in run.block_seconds]
+        walls = [run.block_seconds[k] for k in keys]
+        cpus = [run.block_cpu_seconds.get(k) for k in keys]
+        cpu = None if any(c is None for c in cpus) else float(sum(cpus))
+        seconds = cpu if cpu is not None else float(sum(walls))
+        worst = max(r.components, key=lambda c: c.resolution)
+        res = float(r.resolution)
+        rows.append({"claim": r.claim.id, "family": r.claim.family, "sim_key": r.claim.sim_key,
+                     "resolution": res, "worst_component": worst.name, "seconds": seconds,
+                     "seconds_kind": "cpu" if cpu is not None else "wall", "wall_seconds": float(sum(walls)),
+                     "resolution2_x_seconds": res * res * seconds if np.isfinite(res) else None})
+    rows.sort(key=lambda e: -(e["resolution2_x_seconds"] or 0.0))
+    return rows
+
+
+def _profile_markdown(run: RunResult) -> list[str]:
+    prof, rows = run_profile(run), merit(run)
+    if not prof["simulations"]:
+        return []
+    cpu = prof["simulation_cpu_seconds"]
+    lines = ["## Run profile", "",
+             f"Simulation: {prof['simulation_wall_seconds']:.1f} s wall summed over blocks"
+             + (f", {cpu:.1f} CPU s" if cpu is not None else "") + f"; run wall time {run.seconds:.1f} s. "
+             "CPU seconds are user + system of the process that ran each block (shared simulations once).", "",
+             "| family | simulations | blocks | replicates | wall s | CPU s |", "|---|---|---|---|---|---|"]
+    for f in prof["families"]:
+        c = f"{f['cpu_seconds']:.1f}" if f["cpu_seconds"] is not None else "—"
+        lines.append(f"| {f['family'] or '—'} | {f['simulations']} | {f['blocks']} | {f['replicates']} | "
+                     f"{f['wall_seconds']:.1f} | {c} |")
+    lines += ["", "| simulation | blocks | replicates | wall s | CPU s | replicates / CPU s |", "|---|---|---|---|---|---|"]
+    for e in prof["simulations"]:
+        c = f"{e['cpu_seconds']:.2f}" if e["cpu_seconds"] is not None else "—"
+        rate = f"{e['replicates_per_cpu_second']:.3g}" if e["replicates_per_cpu_second"] else "—"
+        lines.append(f"| `{e['sim_key']}` | {e['blocks']} | {e['replicates']} | {e['wall_seconds']:.2f} | {c} | "
+                     f"{rate} |")
+    lines += ["", "### Figure of merit: resolution^2 x seconds", "",
+              "Constant under more replicates (resolution^2 falls as 1/replicates); lower is better. Seconds: "
+              "CPU seconds of the blocks the claim needs (a shared simulation in full).", "",
+              "| claim | resolution | seconds | resolution^2 x s |", "|---|---|---|---|"]
+    for m in rows:
+        v = m["resolution2_x_seconds"]
+        lines.append(f"| `{m['claim']}` | {100 * m['resolution']:.3g}% | {m['seconds']:.2f} ({m['seconds_kind']}) | "
+                     + (f"{v:.3g}" if v is not None else "—") + " |")
+    lines.append("")
+    return lines

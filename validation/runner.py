@@ -25,7 +25,7 @@ import sys
 import time
 import warnings
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Protocol
 
 import numpy as np
@@ -35,7 +35,7 @@ from w2s.kernels.rng import generator
 from .registry import REGISTRY, USER_MODULE_PREFIX, Claim, builtin_registry
 from .stats import DEFAULT_FAMILY_ALPHA, MIN_REPS, ComponentCheck, bonferroni_z, check_component, rung_stats
 
-__all__ = ["BLOCK_SIZE", "Task", "claim_modules", "SimulationError", "Executor", "LocalExecutor", "ProcessExecutor", "ClaimResult", "RunResult", "run_claims", "plan"]
+__all__ = ["BLOCK_SIZE", "Task", "BlockSeconds", "claim_modules", "SimulationError", "Executor", "LocalExecutor", "ProcessExecutor", "ClaimResult", "RunResult", "run_claims", "plan"]
 
 #: Replicates per seeded block. Fixed, so that results do not depend on how blocks are scheduled.
 BLOCK_SIZE = 50
@@ -57,10 +57,11 @@ class Task:
         return (self.sim_key, self.d, self.block, self.reps, self.seed)
 
     def timed(self) -> tuple[object, float]:
-        """``(raw output, seconds)``: what every executor yields for this task."""
-        t0 = time.perf_counter()
+        """``(raw output, seconds)``: what every executor yields for this task. ``seconds`` is the block's wall
+        time, a :class:`BlockSeconds` that also carries the CPU seconds of the process running it."""
+        c0, t0 = time.process_time(), time.perf_counter()
         out = self()
-        return out, time.perf_counter() - t0
+        return out, BlockSeconds(time.perf_counter() - t0, time.process_time() - c0)
 
     def __call__(self):
         """Raw simulator output, or a :class:`SimulationError` (a failing block must not abort the run)."""
@@ -137,6 +138,21 @@ def _is_builtin(claim: Claim) -> bool:
 
 def _builtin_task(claim_id: str, sim_key: str, d: int, block: int, reps: int, seed: int) -> Task:
     return Task(sim_key, d, block, reps, seed, builtin_registry()[claim_id])
+
+
+class BlockSeconds(float):
+    """Wall seconds of one block (a ``float``), with the CPU seconds (``time.process_time``: user + system, all
+    threads of the process that ran it) in ``.cpu``. On a machine shared with other work the wall time is
+    inflated by waiting for a core; the CPU time is much less so, and is what the run profile reports next to it.
+    An executor that yields a plain float instead is fine: its ``cpu`` is then unknown (``None``)."""
+
+    def __new__(cls, wall: float, cpu: float | None = None):
+        obj = super().__new__(cls, wall)
+        obj.cpu = cpu
+        return obj
+
+    def __reduce__(self):  # travels back from worker processes
+        return (BlockSeconds, (float(self), self.cpu))
 
 
 @dataclass(frozen=True)
@@ -310,6 +326,9 @@ class RunResult:
     block_size: int = BLOCK_SIZE
     blocks_loaded: int = 0  #: blocks taken from the block store instead of simulated
     blocks_simulated: int = 0
+    #: per block (``Task.key``): wall seconds and CPU seconds (``None`` when the executor does not report them)
+    block_seconds: dict = field(default_factory=dict)
+    block_cpu_seconds: dict = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -365,6 +384,7 @@ def run_claims(claims: list[Claim], *, tier: str = "fast", seed: int = 0, execut
     tasks, needs = plan(claims, tier, seed)
     raw: dict[tuple, object] = {}
     secs: dict[tuple, float] = {}
+    cpu: dict[tuple, float | None] = {}
     errors: dict[tuple, str] = {}
     missing = tasks
     if store is not None:
@@ -384,7 +404,8 @@ def run_claims(claims: list[Claim], *, tier: str = "fast", seed: int = 0, execut
         elif store is not None:
             store.save(task, out, dt)
         raw[task.key] = out
-        secs[task.key] = dt
+        secs[task.key] = float(dt)
+        cpu[task.key] = getattr(dt, "cpu", None)
         if on_task is not None:
             on_task(task, dt)
 
@@ -401,7 +422,8 @@ def run_claims(claims: list[Claim], *, tier: str = "fast", seed: int = 0, execut
         except Exception as exc:  # a broken claim must not hide the others' certificates
             results.append(ClaimResult(claim, tier, [], seconds, False, error=f"{type(exc).__name__}: {exc}"))
     return RunResult(results, tier, int(seed), family_alpha, z_crit, m, time.perf_counter() - t_start,
-                     blocks_loaded=len(tasks) - len(missing), blocks_simulated=len(missing))
+                     blocks_loaded=len(tasks) - len(missing), blocks_simulated=len(missing),
+                     block_seconds=secs, block_cpu_seconds=cpu)
 
 
 def _certify(claim: Claim, tier: str, keys: list[tuple], raw: dict, z_crit: float, fit_p_min: float,
