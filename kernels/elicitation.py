@@ -249,27 +249,38 @@ def _one_replicate(s, W, a, dirs, U, tau_x, tau, act, dact, link, transform, los
             for j in range(p):
                 u[b, j] = a[j] * yt * _horner(dact, ell[b, j])
         for j in range(p):
+            # batch members added one after another, each a contiguous axpy over i (the same operations in the
+            # same order per entry as summing over b innermost, without the stride-d reads of X)
             if update == 0:  # spherical: w + eta mean_b u_b (x_b - ell_b w), then normalise
                 c = 0.0
                 for b in range(batch):
                     c += u[b, j] * ell[b, j]
                 shrink = 1.0 - step_w * c
-                nrm = 0.0
-                for i in range(d):
-                    v = shrink * W[j, i]
+                if batch == 1:
+                    cb = step_w * u[0, j]
+                    nrm = 0.0
+                    for i in range(d):
+                        v = shrink * W[j, i] + cb * X[0, i]
+                        W[j, i] = v
+                        nrm += v * v
+                else:
+                    for i in range(d):
+                        W[j, i] = shrink * W[j, i]
                     for b in range(batch):
-                        v += step_w * u[b, j] * X[b, i]
-                    W[j, i] = v
-                    nrm += v * v
+                        cb = step_w * u[b, j]
+                        for i in range(d):
+                            W[j, i] += cb * X[b, i]
+                    nrm = 0.0
+                    for i in range(d):
+                        nrm += W[j, i] * W[j, i]
                 inv = 1.0 / np.sqrt(nrm)
                 for i in range(d):
                     W[j, i] *= inv
             else:
-                for i in range(d):
-                    v = W[j, i]
-                    for b in range(batch):
-                        v += step_w * u[b, j] * X[b, i]
-                    W[j, i] = v
+                for b in range(batch):
+                    cb = step_w * u[b, j]
+                    for i in range(d):
+                        W[j, i] += cb * X[b, i]
 
 
 @pjit
