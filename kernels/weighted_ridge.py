@@ -235,6 +235,31 @@ def _inv_sqrt(G: np.ndarray) -> np.ndarray:
     return (V / np.sqrt(w)) @ V.T
 
 
+#: Up to this many ``(lam_t, lam_s)`` pairs (all > 0), :func:`general_weighted_w2s` solves each system by a Cholesky
+#: factorisation (``d^3/3`` flops each) instead of whitening and eigendecomposing both designs (four ``d x d``
+#: eigendecompositions and six ``d x d`` products, which only pay off over a grid); same draws, same risks.
+_FEW_PAIRS = 4
+
+
+def _general_by_cholesky(X_t, y_t, X_s, beta, lam_t, lam_s, Gamma_t, Gamma_s):
+    """Risks of :func:`general_weighted_w2s` by one Cholesky solve per ridge value (``S + lam Gamma`` is positive
+    definite for ``lam > 0`` and a positive-definite ``Gamma``)."""
+    from scipy.linalg import cho_factor, cho_solve
+
+    n_t, n_s = X_t.shape[0], X_s.shape[0]
+    S_t = X_t.T @ X_t / n_t
+    rhs = X_t.T @ y_t / n_t
+    B_t = np.stack([cho_solve(cho_factor(S_t + lt * Gamma_t), rhs) for lt in lam_t])  # (L_t, d)
+    R_t = np.sum((B_t - beta) ** 2, axis=1)
+    S_s = X_s.T @ X_s / n_s
+    targets = S_s @ B_t.T  # (d, L_t)
+    R_s = np.empty((lam_t.size, lam_s.size))
+    for j, ls in enumerate(lam_s):
+        Bs = cho_solve(cho_factor(S_s + ls * Gamma_s), targets)
+        R_s[:, j] = np.sum((Bs - beta[:, None]) ** 2, axis=0)
+    return R_t, R_s
+
+
 def general_weighted_w2s(d: int, n_t: int, n_s: int, lam_t, lam_s, Gamma_t: np.ndarray, Gamma_s: np.ndarray, *,
                          sigma2: float = 1.0, r2: float = 1.0, rng: np.random.Generator):
     """One replicate with arbitrary positive-definite penalties: ``(R_t (L_t,), R_s (L_t, L_s))``.
@@ -255,6 +280,8 @@ def general_weighted_w2s(d: int, n_t: int, n_s: int, lam_t, lam_s, Gamma_t: np.n
     X_t = rng.standard_normal((n_t, d))
     y_t = X_t @ beta + np.sqrt(sigma2) * rng.standard_normal(n_t)
     X_s = rng.standard_normal((n_s, d))
+    if lam_t.size * lam_s.size <= _FEW_PAIRS and lam_t.min() > 0 and lam_s.min() > 0:
+        return _general_by_cholesky(X_t, y_t, X_s, beta, lam_t, lam_s, Gamma_t, Gamma_s)
     Ht, Hs = _inv_sqrt(Gamma_t), _inv_sqrt(Gamma_s)
     mt, Zt = np.linalg.eigh(Ht @ (X_t.T @ X_t / n_t) @ Ht)
     rhs = Zt.T @ (Ht @ (X_t.T @ y_t / n_t))

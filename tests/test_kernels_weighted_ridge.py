@@ -56,6 +56,20 @@ def test_general_matches_direct_solves(d, n_t, n_s):
     assert np.allclose(a[0], b[0], rtol=1e-10) and np.allclose(a[1], b[1], rtol=1e-10)
 
 
+@pytest.mark.parametrize("lam_t, lam_s", [([0.4], [0.6]), ([0.1, 2.0], [0.3, 5.0])], ids=["one-pair", "four-pairs"])
+@pytest.mark.parametrize("d, n_t, n_s", [(40, 80, 20), (20, 10, 40)])
+def test_general_few_pairs_by_cholesky_matches_the_eigendecomposition(d, n_t, n_s, lam_t, lam_s, monkeypatch):
+    """A few pairs take the Cholesky path; forcing the eigendecomposition path gives the same risks, same draws."""
+    Gt = K.block_rotation_penalty(d, [0.5, 2.0], 0.0)
+    Gs = K.block_rotation_penalty(d, [0.3, 1.5], 0.7)
+    a = K.general_weighted_w2s(d, n_t, n_s, lam_t, lam_s, Gt, Gs, sigma2=0.7, rng=np.random.default_rng(4))
+    monkeypatch.setattr(K, "_FEW_PAIRS", 0)
+    b = K.general_weighted_w2s(d, n_t, n_s, lam_t, lam_s, Gt, Gs, sigma2=0.7, rng=np.random.default_rng(4))
+    c = K.general_weighted_w2s_direct(d, n_t, n_s, lam_t, lam_s, Gt, Gs, sigma2=0.7, rng=np.random.default_rng(4))
+    for x in (b, c):
+        assert np.allclose(a[0], x[0], rtol=1e-10) and np.allclose(a[1], x[1], rtol=1e-10)
+
+
 def test_reproducible_bit_for_bit():
     a = K.spiked_w2s(32, 64, 16, LAM_T, LAM_S, G_S, zeta=0.5, rng=np.random.default_rng(9))
     b = K.spiked_w2s(32, 64, 16, LAM_T, LAM_S, G_S, zeta=0.5, rng=np.random.default_rng(9))
