@@ -131,6 +131,45 @@ def propose(profile: dict, families: set[str] | None, margin: float, min_saving:
             "saving_cpu_seconds": sum(e["saving_cpu_seconds"] for e in out if e["apply"])}
 
 
+def predicted_merit(profile: dict) -> list[dict]:
+    """Per claim, the resolution its ladder is predicted to reach (``z_crit sqrt(V) / scale`` from the sampled spread,
+    ``z_crit`` Bonferroni over every component of the builtin registry) and ``resolution^2 x CPU seconds`` (a shared
+    simulation counted in full for each claim using it), worst first: the figure of merit of the report, before
+    a run."""
+    from w2s.validation.registry import builtin_registry
+    from w2s.validation.stats import DEFAULT_FAMILY_ALPHA, bonferroni_z
+
+    reg = builtin_registry()
+    z = bonferroni_z(sum(len(c.components) for c in reg.select(None)), DEFAULT_FAMILY_ALPHA)
+    by_sim: dict[str, list] = {}
+    for r in profile["rungs"]:
+        by_sim.setdefault(r["sim_key"], []).append(r)
+    rows = []
+    for sim_key, rungs in by_sim.items():
+        rungs.sort(key=lambda r: r["d"])
+        d = np.array([r["d"] for r in rungs], float)
+        R = np.array([r["replicates"] for r in rungs], float)
+        secs = float(sum(r["estimated_cpu_seconds"] for r in rungs))
+        for cid in rungs[0]["sd"]:
+            c = reg[cid]
+            if any(not isinstance(r["sd"][cid], dict) for r in rungs):
+                continue
+            pred = np.atleast_1d(np.asarray(c.prediction(), float))
+            worst, comp = -1.0, ""
+            for j, name in enumerate(c.components):
+                sd = np.maximum(_loglin(d, [r["sd"][cid][name] for r in rungs])(d), 1e-300)
+                x = d ** (-c.finite_size) if c.finite_size > 0 else np.zeros_like(d)
+                scale = c.scale[j] if c.scale is not None else abs(pred[j])
+                res = z * math.sqrt(variance(R, sd, x, c.finite_size == 0)) / scale if scale else math.inf
+                if res > worst:
+                    worst, comp = res, name
+            rows.append({"claim": cid, "family": c.family, "worst_component": comp, "predicted_resolution": worst,
+                         "cpu_seconds": secs, "resolution2_x_seconds": worst * worst * secs,
+                         "top_rung_share_of_seconds": rungs[-1]["estimated_cpu_seconds"] / secs if secs else None})
+    rows.sort(key=lambda e: -e["resolution2_x_seconds"])
+    return rows
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="Re-allocate replicates over the ladders (module docstring).")
     ap.add_argument("profile")
@@ -138,7 +177,14 @@ def main(argv=None) -> int:
     ap.add_argument("--margin", type=float, default=0.8)
     ap.add_argument("--min-saving", type=float, default=5.0, help="apply only where >= this many CPU s saved")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--merit", action="store_true", help="print the predicted resolution^2 x seconds per claim")
     args = ap.parse_args(argv)
+    if args.merit:
+        for m in predicted_merit(json.load(open(args.profile))):
+            print(f"{m['claim'][:60]:60s} {100 * m['predicted_resolution']:8.3g}% {m['cpu_seconds']:8.1f} s "
+                  f"{m['resolution2_x_seconds']:10.3g}  ({m['worst_component']}; top rung "
+                  f"{100 * (m['top_rung_share_of_seconds'] or 0):.0f}% of the seconds)")
+        return 0
     fams = {f for f in args.families.split(",") if f} or None
     prop = propose(json.load(open(args.profile)), fams, args.margin, args.min_saving)
     for e in prop["simulations"]:
