@@ -22,7 +22,7 @@ import numba
 from ._jit import jit, pjit
 
 __all__ = ["ACTIVATIONS", "one_step_gradient", "one_step_gradient_numpy", "gd_overlaps", "two_index_data",
-           "learned_direction", "student_one_step"]
+           "learned_direction", "student_one_step", "student_multi_step"]
 
 ACTIVATIONS = ("relu", "tanh", "he2", "linear")
 _CODE = {name: i for i, name in enumerate(ACTIVATIONS)}
@@ -198,3 +198,55 @@ def student_one_step(d: int, n_t: int, n_s: int, g_e, g_h, phi, *, sigma2: float
     w_e, w_h = eta * v[0], rho_h + eta * v[1]
     w2 = 1.0 + 2.0 * eta * (rho_h * v[1] + s * v_xi) + eta * eta * vs2
     return np.array([v[0], v[1], vs2, w_e, w_h, w2])
+
+
+def student_multi_step(d: int, n_t: int, n_s: int, g_e, g_h, phi, *, sigma2: float, rho_h: float, eta: float,
+                       steps: int, rng: np.random.Generator) -> np.ndarray:
+    r"""Exact-in-law reduced draw of a unit student neuron trained for ``steps`` steps on teacher labels, a fresh batch
+    of ``n_s`` inputs per step, renormalised after each step: ``w_{k+1} = (w_k + eta v_k)/||w_k + eta v_k||``,
+    ``v_k = X_k^T phi(X_k w_t)/n_s`` (model of :func:`w2s.theory.feature_learning.multi_step_overlaps`). Returns the
+    ``(steps + 1, 2)`` normalised overlaps ``(<w_k, u_e>, <w_k, u_h>)``, ``k = 0..steps``, in ``O(n_t + steps n_s)``.
+
+    Reduction: the teacher ``w_t = r_1 u_e + r_2 u_h + r_3 f_3`` comes from :func:`learned_direction` and the neuron
+    ``w_0 = rho_h u_h + sqrt(1 - rho_h^2)(c f_3 + sqrt(1 - c^2) f_4)`` as in :func:`student_one_step`. A fresh batch
+    depends on ``X_k`` through ``z = X_k w_t`` (labels ``phi(z)``) and an independent Gaussian part orthogonal to
+    ``w_t``: ``v_k = a_k w_t + b_k P_perp g_k`` with ``a_k = z^T phi(z)/n_s``, ``b_k = ||phi(z)||/n_s`` and
+    ``g_k ~ N(0, I_d)``. Only inner products enter, so ``g_k`` is kept as its four coordinates on
+    ``(u_e, u_h, f_3, f_4)`` plus its remainder in the other ``d - 4`` dimensions, and the remainders of all steps are
+    drawn jointly through their Gram matrix (Bartlett: row ``k`` of a lower-triangular factor with
+    ``chi_{d-4-k}`` on the diagonal and standard normals below). ``tests/test_kernels_feature_learning.py`` tests it
+    against explicit designs.
+    """
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
+    if d < 4 + steps:
+        raise ValueError(f"d must be >= 4 + steps for the reduced multi-step draw, got d={d}, steps={steps}")
+    if not 0.0 <= rho_h <= 1.0:
+        raise ValueError(f"rho_h must be in [0, 1], got {rho_h!r}")
+    if not (np.isfinite(eta) and eta >= 0):
+        raise ValueError(f"eta must be finite and >= 0, got {eta!r}")
+    ve, vh, v2 = learned_direction(d, n_t, g_e, g_h, sigma2=sigma2, rng=rng)
+    nv = np.sqrt(v2)
+    wt = np.zeros(4 + steps)
+    wt[0], wt[1] = ve / nv, vh / nv
+    wt[2] = np.sqrt(max(0.0, 1.0 - wt[0] ** 2 - wt[1] ** 2))
+    g = rng.standard_normal()
+    c = g / np.sqrt(g * g + _chi2(d - 3, rng))
+    s = np.sqrt(1.0 - rho_h * rho_h)
+    w = np.zeros(4 + steps)
+    w[1], w[2], w[3] = rho_h, s * c, s * np.sqrt(1.0 - c * c)
+    out = np.empty((steps + 1, 2))
+    out[0] = w[0], w[1]
+    for k in range(steps):
+        z = rng.standard_normal(n_s)
+        y = phi(z)
+        a, b = float((z * y).sum()) / n_s, np.sqrt(float((y * y).sum())) / n_s  # no BLAS call: no thread start-up
+        gk = np.zeros(4 + steps)
+        gk[:4] = rng.standard_normal(4)
+        gk[4:4 + k] = rng.standard_normal(k)           # Bartlett row k: normals below the diagonal
+        gk[4 + k] = np.sqrt(_chi2(d - 4 - k, rng))     # ... and chi_{d-4-k} on it
+        gk -= wt * (wt @ gk)
+        w = w + eta * (a * wt + b * gk)
+        w /= np.sqrt(w @ w)
+        out[k + 1] = w[0], w[1]
+    return out

@@ -56,7 +56,7 @@ from ._validate import check_scalar
 from .gaussian import hermite_normalised
 
 __all__ = ["LINKS", "link", "LinkMoments", "link_moments", "teacher_alignment", "hard_overlap_rate",
-           "student_alignment", "retained_overlaps"]
+           "student_alignment", "retained_overlaps", "multi_step_overlaps", "hard_half_step"]
 
 
 def _he(k):
@@ -175,3 +175,71 @@ def retained_overlaps(g_e, g_h, gamma_t: float, phi, gamma_s: float, rho_h: floa
     vs2 = p.c**2 + gamma_s * p.m2
     norm = math.sqrt(1.0 + eta * eta * vs2)
     return rho_h, rho_h / norm, eta * vs_ue / norm
+
+
+# ----- several steps with a fresh batch each (docs/feature_learning.md §2.7) -----------------------------------------
+
+def _check_steps(steps):
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or not 0 <= steps <= 10**6:
+        raise ValueError(f"steps must be an integer in [0, 1e6], got {steps!r}")
+    return int(steps)
+
+
+def _step_constants(g_e, g_h, gamma_t, phi, gamma_s, sigma2):
+    """``(rho_e, c_phi, s2)``: the teacher direction's signed overlap with ``u_e``, ``E[phi'(z)]`` and the limit of
+    ``||v_s||^2 = c_phi^2 + gamma_s E[phi^2]`` (docs/feature_learning.md §2.4)."""
+    rho2, _ = teacher_alignment(g_e, g_h, gamma_t, sigma2)
+    gamma_s = _check_gamma("gamma_s", gamma_s)
+    p, e = link_moments(phi), link_moments(g_e)
+    s2 = p.c**2 + gamma_s * p.m2
+    if s2 <= 0:
+        raise ValueError("the readout phi is identically zero: the student sees no signal")
+    return math.copysign(math.sqrt(rho2), e.c), p.c, s2
+
+
+def multi_step_overlaps(g_e, g_h, gamma_t: float, phi, gamma_s: float, rho_h: float, eta: float, steps: int,
+                        sigma2: float = 0.0) -> np.ndarray:
+    r"""Limits of the overlaps of a unit student neuron trained for ``steps`` steps on teacher labels, a fresh batch
+    of ``n_s = d/gamma_s`` inputs at every step, renormalised after each step (docs/feature_learning.md §2.7):
+    ``w_{k+1} = (w_k + eta v_k)/||w_k + eta v_k||`` with ``v_k = X_k^T phi(X_k w_t)/n_s``, started from
+    ``w_0 = rho_h u_h + sqrt(1 - rho_h^2) xi``.
+
+    Returns a ``(steps + 1, 3)`` array with rows ``k = 0..steps`` and columns ``(<w_k,u_e>, <w_k,u_h>, <w_k,w_t>)``.
+    Each step is the one-step map of §2.5 applied to the unit neuron ``w_k``: the fresh batch gives
+    ``v_k -> c_phi w_t + (isotropic part of squared norm gamma_s E[phi^2], orthogonal in the limit to w_k)``, so with
+    ``q_k = <w_k, w_t>`` and ``N_k = 1 + 2 eta c_phi q_k + eta^2 (c_phi^2 + gamma_s E[phi^2])``:
+
+        q_{k+1} = (q_k + eta c_phi)/sqrt(N_k),  m_e^{k+1} = (m_e^k + eta c_phi rho_e)/sqrt(N_k),
+        m_h^{k+1} = m_h^k / sqrt(N_k),
+
+    with ``q_0 = m_e^0 = 0``, ``m_h^0 = rho_h`` and ``rho_e = cos(v_t, u_e)`` (sign of ``c_e``). ``steps = 1`` is
+    :func:`retained_overlaps`. ``rho_h`` in [0, 1], ``eta`` in [0, 1e6], ``steps`` an integer in [0, 1e6].
+    """
+    rho_h = check_scalar("rho_h", rho_h, 0.0, 1.0)
+    eta = check_scalar("eta", eta, 0.0, 1e6)
+    steps = _check_steps(steps)
+    rho_e, c, s2 = _step_constants(g_e, g_h, gamma_t, phi, gamma_s, sigma2)
+    out = np.empty((steps + 1, 3))
+    me, mh, q = 0.0, rho_h, 0.0
+    out[0] = me, mh, q
+    for k in range(steps):
+        norm = math.sqrt(1.0 + 2.0 * eta * c * q + eta * eta * s2)
+        me, mh, q = (me + eta * c * rho_e) / norm, mh / norm, (q + eta * c) / norm
+        out[k + 1] = me, mh, q
+    return out
+
+
+def hard_half_step(g_e, g_h, gamma_t: float, phi, gamma_s: float, eta: float, sigma2: float = 0.0) -> int:
+    r"""The first step ``k`` at which the normalised hard overlap of :func:`multi_step_overlaps` falls below half its
+    start, ``m_h^k < rho_h / 2`` (it does not depend on ``rho_h > 0``: ``m_h^k = rho_h prod_{j<k} N_j^{-1/2}``).
+    Every ``N_j >= 1 + eta^2 ||v_s||^2 > 1`` once ``c_phi q_j >= 0`` (true for ``j >= 1``), so the overlap decays at
+    least geometrically and the step exists for ``eta > 0``. ``eta`` in (0, 1e6]."""
+    eta = check_scalar("eta", eta, 0.0, 1e6, lo_open=True)
+    rho_e, c, s2 = _step_constants(g_e, g_h, gamma_t, phi, gamma_s, sigma2)
+    mh, q = 1.0, 0.0
+    for k in range(1, 10**6 + 1):
+        norm = math.sqrt(1.0 + 2.0 * eta * c * q + eta * eta * s2)
+        mh, q = mh / norm, (q + eta * c) / norm
+        if mh < 0.5:
+            return k
+    raise ValueError(f"eta={eta:g} is too small: the hard overlap stays above half its start for 1e6 steps")

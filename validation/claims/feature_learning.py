@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from w2s.kernels.feature_learning import gd_overlaps, learned_direction, student_one_step, two_index_data
+from w2s.kernels.feature_learning import (gd_overlaps, learned_direction, student_multi_step, student_one_step,
+                                          two_index_data)
 from w2s.kernels.rng import generator
 from w2s.theory import feature_learning as T
 from w2s.validation.plotting import pyplot, save
@@ -148,6 +149,70 @@ REGISTRY.add(Claim(
     setup=("teacher v_t = X_t^T y / n_t (n_t = round(d/gamma_t)), w_t = v_t/|v_t|; student X_s fresh "
            "(n_s = round(d/gamma_s)), labels phi(X_s w_t); xi uniform unit vector orthogonal to u_e, u_h; drawn "
            "exactly in law without the designs (w2s.kernels.feature_learning.student_one_step)")))
+
+
+# ----- several steps with a fresh batch each: the pre-trained hard overlap is forgotten ----------------------------
+
+MS_STEPS = 8
+MS_KS = (1, 2, 4, 8)
+_MP = dict(g_e="linear", g_h="he3", gamma_t=1.0, sigma2=0.25, phi="tanh", gamma_s=0.5, rho_h=0.8, eta=0.5)
+
+
+def _ms_half(p):
+    return T.hard_half_step(p["g_e"], p["g_h"], p["gamma_t"], p["phi"], p["gamma_s"], p["eta"], p["sigma2"])
+
+
+def multi_step_predict(p, overlaps=None):
+    """``[m_e^k (k in MS_KS), m_h^k (k in MS_KS), m_h^{k*-1} - rho_h/2, m_h^{k*} - rho_h/2]`` with ``k*`` the half step
+    (docs/feature_learning.md §2.7). ``overlaps``: the ``(steps + 1, >= 2)`` recursion to use (default: the theory's)."""
+    if overlaps is None:
+        overlaps = T.multi_step_overlaps(p["g_e"], p["g_h"], p["gamma_t"], p["phi"], p["gamma_s"], p["rho_h"],
+                                         p["eta"], MS_STEPS, p["sigma2"])
+    k = _ms_half(p)
+    return ([overlaps[j, 0] for j in MS_KS] + [overlaps[j, 1] for j in MS_KS]
+            + [overlaps[k - 1, 1] - p["rho_h"] / 2, overlaps[k, 1] - p["rho_h"] / 2])
+
+
+def _ms_simulate(p, d, rng, reps):
+    ge, gh, phi = T.link(p["g_e"]), T.link(p["g_h"]), T.link(p["phi"])
+    k = _ms_half(p)
+    out = np.empty((reps, 2 * len(MS_KS) + 2))
+    for r in range(reps):
+        ov = student_multi_step(d, _n(d, p["gamma_t"]), _n(d, p["gamma_s"]), ge, gh, phi, sigma2=p["sigma2"],
+                                rho_h=p["rho_h"], eta=p["eta"], steps=MS_STEPS, rng=rng)
+        out[r] = ([ov[j, 0] for j in MS_KS] + [ov[j, 1] for j in MS_KS]
+                  + [ov[k - 1, 1] - p["rho_h"] / 2, ov[k, 1] - p["rho_h"] / 2])
+    return out
+
+
+_MS_K = _ms_half(_MP)
+_MS_PRED = multi_step_predict(_MP)
+#: a step costs one fresh batch of n_s = 2d labels; 8 steps at d = 1024 take about 1 ms per replicate and the cost
+#: grows like d, so the replicates halve as d doubles (about 8 s on one core for the fast ladder)
+MS_LADDERS = {"fast": Ladder(d=(1024, 2048, 4096, 8192), reps=(2400, 1200, 600, 300)),
+              "full": Ladder(d=(1024, 2048, 4096, 8192, 16384, 32768), reps=(8000, 4000, 2000, 1000, 500, 250))}
+REGISTRY.add(Claim(
+    id="fl.student.several-steps.forgets-hard-spike",
+    title="Trained on for several steps with fresh teacher-labelled batches, the student forgets its hard direction",
+    statement=("A unit neuron w_0 = rho_h u_h + sqrt(1 - rho_h^2) xi, stepped k times along fresh learned directions "
+               "v_k = X_k^T phi(X_k w_t)/n_s and renormalised, has overlaps following the recursion "
+               "q' = (q + eta c_phi)/sqrt(N), m_e' = (m_e + eta c_phi rho_e)/sqrt(N), m_h' = m_h/sqrt(N), "
+               "N = 1 + 2 eta c_phi q + eta^2 (c_phi^2 + gamma_s E[phi^2]); certified at k = 1, 2, 4, 8, and the hard "
+               f"overlap falls below rho_h/2 at step k* = {_MS_K} (sign of m_h - rho_h/2 resolved at k* - 1 and k*)."),
+    source=SOURCE, provenance="DERIVED under the two-index setup with fresh batches (docs/feature_learning.md §2.7)",
+    params=_MP, predict=multi_step_predict, simulate=_ms_simulate, ladders=MS_LADDERS,
+    components=tuple(f"<w_{k},u_e>" for k in MS_KS) + tuple(f"<w_{k},u_h>" for k in MS_KS)
+    + (f"<w_{_MS_K - 1},u_h>-rho_h/2", f"<w_{_MS_K},u_h>-rho_h/2"),
+    sign=(False,) * (2 * len(MS_KS)) + (True, True),
+    # the two sign components are the hard overlap at k* - 1 and k* measured from rho_h/2: their resolution (and
+    # falsifier) is relative to that overlap, like the other components
+    scale=tuple(abs(v) for v in _MS_PRED[:-2]) + (_MS_PRED[-2] + _MP["rho_h"] / 2, _MS_PRED[-1] + _MP["rho_h"] / 2),
+    finite_size=1.0,
+    finite_size_reason=FINITE_SIZE_REASON + "; each step is a smooth map of the previous overlaps and of fresh "
+    "O(d^-1/2) averages", family="feature_learning",
+    setup=("teacher v_t = X_t^T y / n_t (n_t = round(d/gamma_t)), w_t = v_t/|v_t|; at each step a fresh X_k with "
+           "n_s = round(d/gamma_s) rows and labels phi(X_k w_t); drawn exactly in law without the designs "
+           "(w2s.kernels.feature_learning.student_multi_step)")))
 
 
 REGISTRY.add_shown(Shown(
