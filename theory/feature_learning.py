@@ -56,7 +56,9 @@ from ._validate import check_scalar
 from .gaussian import hermite_normalised
 
 __all__ = ["LINKS", "link", "LinkMoments", "link_moments", "teacher_alignment", "hard_overlap_rate",
-           "student_alignment", "retained_overlaps", "multi_step_overlaps", "hard_half_step"]
+           "student_alignment", "retained_overlaps", "multi_step_overlaps", "hard_half_step",
+           "spiked_singular_limits", "bbp_threshold", "top_singular_alignment",
+           "subcritical_overlap_rate"]
 
 
 def _he(k):
@@ -243,3 +245,78 @@ def hard_half_step(g_e, g_h, gamma_t: float, phi, gamma_s: float, eta: float, si
         if mh < 0.5:
             return k
     raise ValueError(f"eta={eta:g} is too small: the hard overlap stays above half its start for 1e6 steps")
+
+
+# ----- top singular vector of W_0 + eta G: a BBP-type transition (docs/feature_learning.md §2.8) ---------------------
+
+def spiked_singular_limits(theta: float, psi: float) -> tuple[float, float, float]:
+    r"""Top singular value and squared overlaps of the top singular vectors of ``W = X + theta p q^T``, ``X`` an
+    ``N x d`` matrix of i.i.d. ``N(0, 1/d)`` entries, unit ``p`` (in R^N) and ``q`` (in R^d), ``N/d -> psi``
+    (Benaych-Georges & Nadakuditi 2012, rectangular case; docs/feature_learning.md §2.8):
+
+    * ``theta > psi^(1/4)``: ``sigma_1 -> sqrt((1 + theta^2)(psi + theta^2))/theta``,
+      ``<r_1, q>^2 -> 1 - (psi + theta^2)/(theta^2 (theta^2 + 1))`` (right vector, in R^d),
+      ``<l_1, p>^2 -> 1 - psi (1 + theta^2)/(theta^2 (theta^2 + psi))`` (left vector, in R^N);
+    * ``theta <= psi^(1/4)``: ``sigma_1 -> 1 + sqrt(psi)`` (the bulk edge) and both overlaps -> 0.
+
+    Returns ``(sigma_1, <r_1, q>^2, <l_1, p>^2)``. ``theta`` in [0, 1e6], ``psi`` in [1e-4, 1e4].
+    """
+    theta = check_scalar("theta", theta, 0.0, 1e6)
+    psi = check_scalar("psi", psi, 1e-4, 1e4)
+    if theta <= psi**0.25:
+        return 1.0 + math.sqrt(psi), 0.0, 0.0
+    t2 = theta * theta
+    return (math.sqrt((1.0 + t2) * (psi + t2)) / theta, 1.0 - (psi + t2) / (t2 * (t2 + 1.0)),
+            1.0 - psi * (1.0 + t2) / (t2 * (t2 + psi)))
+
+
+def _spike_strength(g_e, g_h, gamma, act, sigma2):
+    """``(|mu_1(act)| ||v||_inf, cos^2(v, u_e))``: the operator norm of the rank-one part of the step per unit of
+    ``eta``, and the learned direction's alignment (docs/feature_learning.md §2.2, §2.8)."""
+    gamma = _check_gamma("gamma", gamma)
+    sigma2 = check_scalar("sigma2", sigma2, 0.0, 1e10)
+    mu1 = link_moments(act).c
+    if abs(mu1) < 1e-12:
+        raise ValueError(f"act={act!r} has first Hermite coefficient mu_1 = 0: the step has no rank-one part")
+    e, h = link_moments(g_e), link_moments(g_h)
+    v2 = e.c**2 + h.c**2 + gamma * (e.m2 + h.m2 + 2.0 * e.m1 * h.m1 + sigma2)
+    if v2 <= 0:
+        raise ValueError("the target y is identically zero (g_e = g_h = 0 and sigma2 = 0): no learned direction")
+    return abs(mu1) * math.sqrt(v2), e.c**2 / v2
+
+
+def bbp_threshold(g_e, g_h, gamma: float, act, psi: float, sigma2: float = 0.0) -> float:
+    r"""The step size ``eta_c = psi^(1/4) / (|mu_1(act)| ||v||_inf)`` above which the top right singular vector of
+    ``W_0 + eta G_1`` carries an O(1) overlap with the learned direction (docs/feature_learning.md §2.8)."""
+    psi = check_scalar("psi", psi, 1e-4, 1e4)
+    s, _ = _spike_strength(g_e, g_h, gamma, act, sigma2)
+    return psi**0.25 / s
+
+
+def top_singular_alignment(g_e, g_h, gamma: float, act, eta: float, psi: float,
+                           sigma2: float = 0.0) -> tuple[float, float, float]:
+    r"""Limits of ``(cos^2(r_1, v), cos^2(r_1, u_e), sigma_1)`` for the top right singular vector ``r_1`` of
+    ``W_1 = W_0 + eta G_1``: ``W_0`` has i.i.d. ``N(0, 1/d)`` entries (``N x d``, ``N/d = psi``), ``G_1 =
+    (mu_1/sqrt(N)) a v^T`` is the rank-one part of the first step (docs/feature_learning.md §2.1) with ``a`` in
+    ``{-1, 1}^N`` and ``v = X^T y/n``. So ``W_1 = W_0 + theta p q^T`` with ``theta = eta |mu_1| ||v||`` and
+    :func:`spiked_singular_limits` applies; the part of ``r_1`` orthogonal to ``q = v/||v||`` is uniform there (right
+    rotation invariance of ``W_0``), hence ``cos^2(r_1, u_e) -> <r_1, q>^2 cos^2(v, u_e)``. ``eta`` in [0, 1e6]."""
+    eta = check_scalar("eta", eta, 0.0, 1e6)
+    psi = check_scalar("psi", psi, 1e-4, 1e4)
+    s, align = _spike_strength(g_e, g_h, gamma, act, sigma2)
+    sigma1, right, _left = spiked_singular_limits(eta * s, psi)
+    return right, right * align, sigma1
+
+
+def subcritical_overlap_rate(theta: float, psi: float) -> float:
+    r"""``lim d E[<r_1, q>^2] = (1 + theta^2/psi) / (1 - theta^2/sqrt(psi))^2`` below the threshold
+    ``theta < psi^(1/4)`` (derived here, docs/feature_learning.md §2.8): the top eigenvector of ``W^T W`` is the top
+    noise mode ``b_1`` plus a correction from the rank-two perturbation, and to leading order
+    ``<r_1, q> = [(I - H C)^{-1} f]_2`` with ``f = (s_1 <a_1, p>, <b_1, q>)``, ``C = theta [[0, 1], [1, theta]]`` and
+    ``H = diag(1/sqrt(psi), 1/(1 + sqrt(psi)))`` the resolvent quadratic forms at the bulk edge. It equals 1 at
+    ``theta = 0`` (a uniform vector) and diverges at the threshold. ``theta`` in [0, psi^(1/4)), ``psi`` in
+    [1e-4, 1e4]."""
+    psi = check_scalar("psi", psi, 1e-4, 1e4)
+    theta = check_scalar("theta", theta, 0.0, psi**0.25, hi_open=True)
+    t2 = theta * theta
+    return (1.0 + t2 / psi) / (1.0 - t2 / math.sqrt(psi)) ** 2
