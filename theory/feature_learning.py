@@ -11,8 +11,8 @@ Model (stated once; used by the simulators of :mod:`w2s.kernels.feature_learning
 * Two-layer network ``f(x) = a^T sigma(W x) / sqrt(N)``. One gradient step on ``W`` from ``W_0`` with ``n = d/gamma``
   samples on the squared loss ``(1/2n) sum (y - f)^2``: at initialisation the gradient is, to leading order,
   rank one, ``G ~ -(mu_1(sigma)/sqrt(N)) a v^T`` with the **learned direction** ``v = X^T y / n`` (docs/feature_learning.md §2.1). The
-  claims certify statements about ``v`` (and about neurons updated along it), not about the top singular vector
-  of ``W_0 + eta G`` (whose overlap is smaller, a BBP-type effect depending on ``eta``; shown, not certified).
+  claims certify statements about ``v`` (and about neurons updated along it) and, separately, about the top
+  singular vector of ``W_0 + eta G_1`` (whose overlap is smaller: a BBP-type transition in ``eta``, §2.8).
 * Teacher: ``v_t = X_t^T y / n_t`` (``gamma_t = d/n_t``).
 * Student on teacher labels: the teacher's refit network is represented by its leading single-index part,
   ``y~ = phi(<w_t, x>)`` with ``w_t = v_t/||v_t||`` and a readout link ``phi`` (a simplification made here, since

@@ -4,9 +4,10 @@ Every prediction is DERIVED under the reconstructed two-index setup of ``docs/fe
 :mod:`w2s.theory.feature_learning` (model in one place there). What is **certified**: the alignment of the
 learned direction ``v = X^T y / n`` (the rank-one direction of the first gradient step) with ``u_e`` and ``u_h``
 for the teacher at three (gamma, link) points; the student's learned direction on labels of the teacher's
-single-index readout; and the hard overlap a pre-trained student neuron retains after one step along it. What is
-only **shown** (figures, no prediction): several GD steps on a two-layer network, and the top singular vector of
-``W_0 + eta G``.
+single-index readout; the hard overlap a pre-trained student neuron retains after one step along it, and how it is
+forgotten over several fresh-batch steps (docs/feature_learning.md §2.7); the top singular vector of
+``W_0 + eta G_1`` on both sides of its BBP threshold (§2.8). What is only **shown** (figure, no prediction): several
+full-batch GD steps of a two-layer network on one reused batch.
 
 Finite-size model: ``E[Q_d] = Q + a/d``. Each quantity is a smooth function (ratio) of empirical averages whose
 fluctuations are ``O(d^{-1/2})``; the mean of the ratio then has an ``O(1/d)`` bias (delta method), and the squared
