@@ -340,7 +340,11 @@ REGISTRY.add_shown(Shown(
     title="The label-free metric ||P_s(I - P_w)||_op ranks weak models by W2S error",
     reason=("its population limit has nearly degenerate top singular values in this family (0.971 vs 0.961 for the "
             "nested model; 0.9707 for seven of ten weak models), so its finite-n bias is not O(1/n); mean "
-            "per-replicate Spearman with Err_w2s 0.61 (Frobenius variant 0.96, whose limit is certified)"),
+            "per-replicate Spearman with Err_w2s 0.61 (Frobenius variant 0.96, whose limit is certified). Missing for a "
+            "pairwise ranking certificate: a weak-model family of >= 8 models whose operator-norm limits differ by "
+            ">= 0.02 (five resolutions at n = 3200) with a top singular gap of R_s(I - R_w) >= 0.05 each, so that the "
+            "pairwise differences are smooth O(1/n) statistics, and the W2S-error differences of the same pairs as "
+            "sign components; no real-data check is shipped (scikit-learn is not a dependency)"),
     family=FAMILY, figure="representations_metric_vs_error.png"))
 REGISTRY.add_shown(Shown(
     id="repr.shown.rank-correlations",

@@ -213,13 +213,21 @@ for _name, _b2 in (("biased", 1.0), ("unbiased", 0.0)):
 REGISTRY.add_shown(Shown(
     id="transfer.shown.typical-rate",
     title="The typical (almost-sure) decay rate of the ICL misalignment, (1/n) log M -> -c/sigma2",
-    reason="its convergence is O(n^-1/2) with a slowly decaying bias, too slow for the ladders in reach",
+    reason=("its convergence is O(n^-1/2): (1/n) log M = -(1/n) min_k S_k + O(log K / n) with S_k the log-odds "
+            "against competitor k, whose minimum over K - 1 correlated random walks sits O(sqrt n) below n c/sigma2; "
+            "missing: the coefficient of n^-1/2 (an expected maximum of K - 1 correlated Gaussians times the sd of "
+            "the increments, not derived) and a simulator returning log M in log space, since M underflows double "
+            "precision once n_ICL c/sigma2 > 708 (n_ICL > 2100 at c/sigma2 = 1/3), short of the ladder a 0.5 "
+            "exponent needs"),
     family="transfer", figure="transfer_misalignment.png"))
 REGISTRY.add_shown(Shown(
     id="transfer.shown.refined-excess-risk",
     title="Excess risk of fine-tuning on posterior-mean refined labels",
-    reason="shown as a function of the simulated posterior weights; its limit in n_ICL was not derived as a "
-           "separate prediction",
+    reason=("shown as a function of the simulated posterior weights; its limit in n_ICL is 0 and its decay "
+            "exponent lies between r* and 2 r* (the risk is between (1 - pi_k*)^2 K/(K-1) and 2 (1 - pi_k*)^2, "
+            "docs/transfer.md §2.7), but -(1/n) log E[(1 - pi_k*)^2] is a different Chernoff exponent "
+            "(the tilt of the squared misalignment) that was not derived, and plain Monte Carlo reads it only to "
+            "n_ICL ~ 128"),
     family="transfer", figure="transfer_refined_risk.png"))
 
 
