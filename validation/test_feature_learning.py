@@ -87,7 +87,7 @@ def test_wrong_bbp_threshold_is_rejected_end_to_end(run):
     for key in ("above.eta=1.5", "above.eta=3"):
         claim = builtin_registry()[f"fl.top-singular-vector.{key}"]
         eta = claim.params["eta"]
-        wrong += [dataclasses.replace(claim, id=claim.id + ".threshold-psi^1/2",
+        wrong += [dataclasses.replace(claim, id=claim.id + ".threshold-sqrt-psi",
                                       predict=lambda p, eta=eta: bbp_predict(
                                           p, eta, lambda th, psi: T.spiked_singular_limits(th, psi * psi))),
                   dataclasses.replace(claim, id=claim.id + ".population-spike",
