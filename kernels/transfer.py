@@ -15,7 +15,7 @@ from scipy.optimize import nnls
 
 from ._jit import jit
 
-__all__ = ["DESIGNS", "draw_features", "weak_labels", "naive_errors", "convex_hull_error", "ols_error",
+__all__ = ["DESIGNS", "draw_features", "weak_labels", "naive_errors", "convex_hull_error", "convex_hull_weights", "ols_error",
            "icl_posteriors", "icl_posteriors_numpy", "posterior_weights", "refine_then_ols_error",
            "tilt_normaliser", "icl_misalignment_is"]
 
@@ -70,6 +70,13 @@ def convex_hull_error(X, Y, K: int, k_star: int) -> float:
     """``||beta_C - beta_Q||^2`` for least squares over ``conv{e_0, ..., e_{K-1}}``: ``beta = sum_k w_k e_k`` with
     ``w >= 0``, ``sum w = 1``, solved by :func:`scipy.optimize.nnls` on the Cholesky form of the ``K x K`` normal
     equations plus a penalty row for the sum (exact to ~1e-10, see :data:`SIMPLEX_PENALTY`)."""
+    w = convex_hull_weights(X, Y, K)
+    w[k_star] -= 1.0
+    return float(w @ w)
+
+
+def convex_hull_weights(X, Y, K: int) -> np.ndarray:
+    """The simplex weights ``w`` of the convex-hull least-squares fit of :func:`convex_hull_error`."""
     n = X.shape[0]
     Z = X[:, :K]
     G = Z.T @ Z / n
@@ -78,8 +85,7 @@ def convex_hull_error(X, Y, K: int, k_star: int) -> float:
     A = np.vstack([R, SIMPLEX_PENALTY * np.ones((1, K))])
     rhs = np.concatenate([np.linalg.solve(R.T, h), [SIMPLEX_PENALTY]])
     w, _ = nnls(A, rhs, maxiter=50 * K)
-    w[k_star] -= 1.0
-    return float(w @ w)
+    return w
 
 
 def ols_error(X, Y, beta_Q) -> float:
