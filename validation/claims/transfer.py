@@ -167,7 +167,7 @@ REGISTRY.add(Claim(
     source=SOURCE + " §2.8 (the paper's setting as described in public reviews)",
     provenance="DERIVED in the reconstructed model with the weaker orthogonality (docs/transfer.md §2.8)",
     params=_PP, predict=_paper_naive_predict, simulate=_paper_naive_simulate,
-    ladders={"fast": Ladder(d=(2000, 4000, 8000, 16000), reps=(800, 400, 200, 100)),
+    ladders={"fast": Ladder(d=(2000, 4000, 8000, 16000), reps=(400, 200, 100, 50)),
              "full": Ladder(d=(2000, 4000, 8000, 16000, 32000), reps=(6400, 3200, 1600, 800, 400))},
     components=tuple(f"MSE(lam*) t={t:g}" for t in PAPER_TS), finite_size=1.0,
     finite_size_reason="the estimation variance sigma2 d c/((c + lam)^2 n) at lam* > 0: O(1/n) (docs/transfer.md §2.2)",
@@ -177,6 +177,10 @@ REGISTRY.add(Claim(
 
 
 HULL_TS = (-0.5, -1.0)
+#: n MSE and n |w - w*|^2 are chi^2-type variables (relative sd about 1.4 per draw): on this budget they are resolved
+#: to 9-17% (measured at seeds 0-3), the MSE components to under 1%; a 30% error is the declared falsifier (the c = 1
+#: limit differs from the c = 1/3 one by a factor 3, and an exact bias removal misses the t < 0 bias entirely)
+PAPER_HULL_FALSIFIER = 0.3
 
 
 def _w_star(p, t):
@@ -218,6 +222,7 @@ REGISTRY.add(Claim(
     source=SOURCE + " §2.8 (the paper's setting as described in public reviews)",
     provenance="DERIVED in the reconstructed model with the weaker orthogonality (docs/transfer.md §2.3, §2.8)",
     params=dict(_PP, ts=HULL_TS), predict=_paper_hull_predict, simulate=_paper_hull_simulate,
+    falsifier=PAPER_HULL_FALSIFIER,
     ladders={"fast": Ladder(d=(2000, 4000, 8000, 16000), reps=(3000, 1500, 800, 400)),
              "full": Ladder(d=(2000, 4000, 8000, 16000, 64000), reps=(24000, 16000, 12000, 8000, 4000))},
     components=("n*MSE t=0",) + tuple(f"MSE t={t:g}" for t in HULL_TS) + tuple(f"n*|w-w*|^2 t={t:g}" for t in HULL_TS),
