@@ -86,11 +86,10 @@ def test_wrong_bbp_threshold_is_rejected_end_to_end(run):
     wrong = []
     for key in ("above.eta=1.5", "above.eta=3"):
         claim = builtin_registry()[f"fl.top-singular-vector.{key}"]
-        eta = claim.params["eta"]
         wrong += [dataclasses.replace(claim, id=claim.id + ".threshold-sqrt-psi",
-                                      predict=lambda p, eta=eta: bbp_predict(
-                                          p, eta, lambda th, psi: T.spiked_singular_limits(th, psi * psi))),
+                                      predict=lambda p: bbp_predict(
+                                          p, p["eta"], lambda th, psi: T.spiked_singular_limits(th, psi * psi))),
                   dataclasses.replace(claim, id=claim.id + ".population-spike",
-                                      predict=lambda p, eta=eta: population_spike(p, eta))]
+                                      predict=lambda p: population_spike(p, p["eta"]))]
     results = run_claims(wrong, tier=run.tier, seed=run.seed, n_tests=run.n_tests).results
     assert [r.verdict for r in results] == ["REJECTED"] * 4, [(r.claim.id, r.verdict) for r in results]

@@ -286,7 +286,7 @@ for _key in ("above.eta=1.5", "above.eta=3"):
                    "cos^2(v, u_e) and sigma_1 -> sqrt((1 + theta^2)(psi + theta^2))/theta."),
         source=BBP_SOURCE, provenance="DERIVED under the two-index setup with the rank-one step of "
         "docs/feature_learning.md §2.1 (docs/feature_learning.md §2.8)",
-        params=dict(_BP, eta=_eta), predict=lambda p, _eta=_eta: bbp_predict(p, _eta),
+        params=dict(_BP, eta=_eta), predict=lambda p: bbp_predict(p, p["eta"]),
         simulate=BBP_SIM.observe(lambda raw, _k=_key: raw[_k][:, :3]), ladders=BBP_LADDERS,
         components=("cos2(r_1,v)", "cos2(r_1,u_e)", "sigma_1"), finite_size=1.0,
         finite_size_reason=("an outlier separated from the bulk: smooth functionals of the resolvent outside the "
@@ -303,7 +303,7 @@ REGISTRY.add(Claim(
                "Tracy-Widom corrections d^-2/3)."),
     source=BBP_SOURCE, provenance="DERIVED under the two-index setup with the rank-one step of "
     "docs/feature_learning.md §2.1 (docs/feature_learning.md §2.8)",
-    params=dict(_BP, eta=BBP_ETAS["below"]), predict=lambda p: [0.0, 0.0],
+    params=dict(_BP, eta=BBP_ETAS["below"]), predict=lambda p: bbp_predict(p, p["eta"])[:2],
     simulate=BBP_SIM.observe(lambda raw: raw["below"][:, :2]), ladders=BBP_LADDERS,
     components=("cos2(r_1,v)", "cos2(r_1,u_e)"), scale=(1.0, 1.0), finite_size=1.0,
     finite_size_reason="a squared overlap of a delocalised vector: mean K/d at leading order (companion claim *.rate)",
@@ -312,6 +312,9 @@ REGISTRY.add(Claim(
 
 def bbp_rate_predict(p, rate=None):
     s, _ = T._spike_strength(p["g_e"], p["g_h"], p["gamma"], p["act"], p["sigma2"])
+    eta_c = T.bbp_threshold(p["g_e"], p["g_h"], p["gamma"], p["act"], p["psi"], p["sigma2"])
+    if not 0 <= p["eta"] < eta_c:
+        raise ValueError(f"eta={p['eta']:g} is outside the allowed range [0, eta_c = {eta_c:.6g}) (below the threshold)")
     return (rate or T.subcritical_overlap_rate)(p["eta"] * s, p["psi"])
 
 

@@ -136,8 +136,16 @@ PAPER_TS = (0.0, -0.5, 0.5)  # target components of the weak bias beta^w = t bet
 _PP = dict(K=K, b2=1.0, sigma2=1.0, design="gaussian", d_feat=D_FEAT, ts=PAPER_TS)
 
 
+def _ts(p):
+    try:
+        return tuple(float(t) for t in np.atleast_1d(np.asarray(p["ts"], float)))
+    except (TypeError, ValueError):
+        raise ValueError(f"ts must be a number or a list of numbers (target components of the weak bias), got "
+                         f"{p['ts']!r}") from None
+
+
 def _paper_naive_predict(p):
-    return [T.naive_floor_target(_prior(p), 0, p["b2"], t, p["design"])[0] for t in p["ts"]]
+    return [T.naive_floor_target(_prior(p), 0, p["b2"], t, p["design"])[0] for t in _ts(p)]
 
 
 def _paper_naive_simulate(p, n, rng, reps):
@@ -147,12 +155,12 @@ def _paper_naive_simulate(p, n, rng, reps):
     beta_P[: p["K"]] = a
     beta_Q = np.zeros(d)
     beta_Q[0] = 1.0
-    lams = [T.naive_floor_target(a, 0, p["b2"], t, p["design"])[1] for t in p["ts"]]
-    out = np.empty((reps, len(p["ts"])))
+    lams = [T.naive_floor_target(a, 0, p["b2"], t, p["design"])[1] for t in _ts(p)]
+    out = np.empty((reps, len(lams)))
     for r in range(reps):
         X = draw_features(n, d, p["design"], rng)
         Y = weak_labels(X, 0, p["K"], np.sqrt(p["b2"]), p["sigma2"], rng)
-        for j, (t, lam) in enumerate(zip(p["ts"], lams)):
+        for j, (t, lam) in enumerate(zip(_ts(p), lams)):
             out[r, j] = naive_errors(X, Y + t * X[:, 0], beta_P, beta_Q, [lam])[0]
     return out
 
@@ -191,24 +199,27 @@ def _w_star(p, t):
 
 
 def _paper_hull_predict(p):
+    if p["design"] != "gaussian":
+        raise ValueError(f"design must be 'gaussian' for this claim (the variance constant needs c = 1), got "
+                         f"{p['design']!r}")
     c0 = T.convex_hull_limit(p["K"], p["sigma2"], p["b2"], p["design"])[0]
-    return ([c0] + [T.hull_target_bias(p["K"], t) for t in HULL_TS]
-            + [T.hull_target_variance(p["K"], p["sigma2"], p["b2"], t) for t in HULL_TS])
+    return ([c0] + [T.hull_target_bias(p["K"], t) for t in _ts(p)]
+            + [T.hull_target_variance(p["K"], p["sigma2"], p["b2"], t) for t in _ts(p)])
 
 
 def _paper_hull_simulate(p, n, rng, reps):
-    out = np.empty((reps, 1 + 2 * len(HULL_TS)))
-    ws = [_w_star(p, t) for t in HULL_TS]
+    out = np.empty((reps, 1 + 2 * len(_ts(p))))
+    ws = [_w_star(p, t) for t in _ts(p)]
     for r in range(reps):
         X = draw_features(n, p["K"] + 1, p["design"], rng)
         Y = weak_labels(X, 0, p["K"], np.sqrt(p["b2"]), p["sigma2"], rng)
         out[r, 0] = n * convex_hull_error(X, Y, p["K"], 0)
-        for j, (t, w_star) in enumerate(zip(HULL_TS, ws)):
+        for j, (t, w_star) in enumerate(zip(_ts(p), ws)):
             w = convex_hull_weights(X, Y + t * X[:, 0], p["K"])
             e = w.copy()
             e[0] -= 1.0
             out[r, 1 + j] = e @ e
-            out[r, 1 + len(HULL_TS) + j] = n * np.sum((w - w_star) ** 2)
+            out[r, 1 + len(ws) + j] = n * np.sum((w - w_star) ** 2)
     return out
 
 
