@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from w2s.kernels.rng import generator
-from w2s.kernels.transfer import (convex_hull_error, convex_hull_weights, draw_features, icl_misalignment_is, icl_posteriors, naive_errors,
+from w2s.kernels.transfer import (convex_hull_error, convex_hull_weights, draw_features, icl_log_misalignment, icl_misalignment_is, icl_posteriors, naive_errors,
                                   posterior_weights, refine_then_ols_error, weak_labels)
 from w2s.theory import transfer as T
 from w2s.validation.plotting import pyplot, save
@@ -186,9 +186,9 @@ REGISTRY.add(Claim(
 
 HULL_TS = (-0.5, -1.0)
 #: n MSE and n |w - w*|^2 are chi^2-type variables (relative sd about 1.4 per draw): on this budget they are resolved
-#: to 9-17% (measured at seeds 0-3), the MSE components to under 1%; a 30% error is the declared falsifier (the c = 1
-#: limit differs from the c = 1/3 one by a factor 3, and an exact bias removal misses the t < 0 bias entirely)
-PAPER_HULL_FALSIFIER = 0.3
+#: to 9-19% (measured at seeds 0-3), the MSE components to under 1%; a 40% error is the declared falsifier (the c = 1
+#: limit is half the c = 1/3 one, and an exact bias removal misses the t < 0 bias entirely)
+PAPER_HULL_FALSIFIER = 0.4
 
 
 def _w_star(p, t):
@@ -327,16 +327,34 @@ for _name, _b2 in (("biased", 1.0), ("unbiased", 0.0)):
                "runs (K = 5, uniform prior, k* = 0, X ~ Unif[-1,1], sigma2 = 1)")))
 
 
-REGISTRY.add_shown(Shown(
-    id="transfer.shown.typical-rate",
-    title="The typical (almost-sure) decay rate of the ICL misalignment, (1/n) log M -> -c/sigma2",
-    reason=("its convergence is O(n^-1/2): (1/n) log M = -(1/n) min_k S_k + O(log K / n) with S_k the log-odds "
-            "against competitor k, whose minimum over K - 1 correlated random walks sits O(sqrt n) below n c/sigma2; "
-            "missing: the coefficient of n^-1/2 (an expected maximum of K - 1 correlated Gaussians times the sd of "
-            "the increments, not derived) and a simulator returning log M in log space, since M underflows double "
-            "precision once n_ICL c/sigma2 > 708 (n_ICL > 2100 at c/sigma2 = 1/3), short of the ladder a 0.5 "
-            "exponent needs"),
-    family="transfer", figure="transfer_misalignment.png"))
+def _typical_predict(p):
+    return T.typical_rate(p["sigma2"], p["design"])
+
+
+def _typical_simulate(p, n, rng, reps):
+    """Per replicate, the doubling-window slope -(log M_2n - log M_n)/n of one posterior trajectory, with log M
+    computed in log space (w2s.kernels.transfer.icl_log_misalignment; M itself underflows beyond n c/sigma2 ~ 708)."""
+    L = icl_log_misalignment(reps, [n, 2 * n], _prior(p), 0, np.sqrt(p["b2"]), p["sigma2"], p["design"], rng)
+    return -(L[:, 1] - L[:, 0]) / n
+
+
+REGISTRY.add(Claim(
+    id="transfer.typical-rate.biased",
+    title="ICL refinement: the typical misalignment decays at rate c/sigma2, the weak bias cancelling",
+    statement=("(1/n_ICL) log(1 - pi_k*) -> -c/sigma2 almost surely (1/3 for the uniform design, sigma2 = 1), whatever "
+               "the weak bias orthogonal to the concepts: certified as the per-trajectory doubling-window slope "
+               "-(log M_2n - log M_n)/n -> c/sigma2 for |beta^w|^2 = 1, with its n^-1/2 correction."),
+    source=SOURCE + " §2.6", provenance="DERIVED in the reconstructed model (docs/transfer.md §1, §2.6)",
+    params=dict(K=K, b2=1.0, sigma2=1.0, design="uniform"), predict=_typical_predict, simulate=_typical_simulate,
+    ladders={"fast": Ladder(d=(256, 1024, 4096, 16384), reps=(8192, 2048, 512, 128)),
+             "full": Ladder(d=(256, 1024, 4096, 16384, 65536), reps=(32768, 8192, 2048, 512, 128))},
+    components=("-(log M_2n - log M_n)/n",), finite_size=0.5,
+    finite_size_reason=("log M = -min_k S_k + O(1), S_k the log-odds random walk against competitor k: the minimum of "
+                        "K - 1 correlated walks sits O(sqrt n) below its drift, so the window slope has an n^-1/2 "
+                        "correction (measured coefficient about -0.32), and the O(1) terms cancel in the window"),
+    family="transfer",
+    setup=("ladder axis = n_ICL; K = 5, uniform prior, b^2 = 1, sigma2 = 1, X ~ Unif[-1,1] (c = 1/3); one trajectory "
+           "per replicate read at n and 2n; log-space posterior kernel")))
 REGISTRY.add_shown(Shown(
     id="transfer.shown.refined-excess-risk",
     title="Excess risk of fine-tuning on posterior-mean refined labels",
