@@ -238,3 +238,14 @@ def _hull_weights(X, Y, K_):
 def test_target_component_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_log_misalignment_matches_the_posterior_kernel():
+    """The log-space kernel on the same draws as icl_posteriors: exp(log M) = M where M is representable, and finite
+    where M underflows."""
+    a = np.full(5, 0.2)
+    L = K.icl_log_misalignment(200, [0, 5, 40, 3000], a, 0, 1.0, 1.0, "uniform", np.random.default_rng(4))
+    M, _R = K.icl_posteriors(200, [0, 5, 40, 3000], a, 0, 1.0, 1.0, "uniform", np.random.default_rng(4))
+    assert np.allclose(np.exp(L[:, :3]), M[:, :3], rtol=1e-6)
+    assert np.allclose(L[:, 0], math.log(0.8), rtol=1e-12)
+    assert np.all(np.isfinite(L[:, 3])) and np.all(L[:, 3] < -700)

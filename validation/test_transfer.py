@@ -58,3 +58,13 @@ def test_exact_bias_removal_is_rejected_in_the_paper_setting(run):
     for claim, predict in ((hull, exact_removal), (naive, no_kappa)):
         wrong = dataclasses.replace(claim, id=claim.id + ".orthogonal-case", predict=predict)
         assert run_claims([wrong], tier=run.tier, seed=run.seed, n_tests=run.n_tests).results[0].verdict == "REJECTED"
+
+
+def test_wrong_typical_rate_is_rejected_end_to_end(run):
+    """The mean (Chernoff) rate r* in place of the typical rate, and a typical rate 3% off, must be REJECTED."""
+    claim = builtin_registry()["transfer.typical-rate.biased"]
+    wrong = [dataclasses.replace(claim, id=claim.id + ".chernoff-rate",
+                                 predict=lambda p: T.chernoff_rate(p["sigma2"], p["b2"], p["design"]).rate),
+             dataclasses.replace(claim, id=claim.id + ".wrong-by-3pct", predict=lambda p: 1.03 * claim.predict(p))]
+    results = run_claims(wrong, tier=run.tier, seed=run.seed, n_tests=run.n_tests).results
+    assert [r.verdict for r in results] == ["REJECTED", "REJECTED"]
