@@ -56,7 +56,9 @@ def test_exact_bias_removal_is_rejected_in_the_paper_setting(run):
         return [T.naive_floor(a, 0, p["b2"] + t * t) for t in p["ts"]]
 
     for claim, predict in ((hull, exact_removal), (naive, no_kappa)):
-        wrong = dataclasses.replace(claim, id=claim.id + ".orthogonal-case", predict=predict)
+        # resolution scales of the right claim (a predicted 0 has no relative scale of its own)
+        wrong = dataclasses.replace(claim, id=claim.id + ".orthogonal-case", predict=predict,
+                                    scale=tuple(abs(v) for v in claim.prediction()))
         assert run_claims([wrong], tier=run.tier, seed=run.seed, n_tests=run.n_tests).results[0].verdict == "REJECTED"
 
 
