@@ -22,7 +22,9 @@ import numba
 from ._jit import jit, pjit
 
 __all__ = ["ACTIVATIONS", "one_step_gradient", "one_step_gradient_numpy", "gd_overlaps", "two_index_data",
-           "learned_direction", "student_one_step"]
+           "learned_direction", "student_one_step", "student_multi_step",
+           "spiked_band", "gram_bands", "top_eigenpair_banded", "spiked_top_singular",
+           "spiked_top_singular_dense"]
 
 ACTIVATIONS = ("relu", "tanh", "he2", "linear")
 _CODE = {name: i for i, name in enumerate(ACTIVATIONS)}
@@ -198,3 +200,164 @@ def student_one_step(d: int, n_t: int, n_s: int, g_e, g_h, phi, *, sigma2: float
     w_e, w_h = eta * v[0], rho_h + eta * v[1]
     w2 = 1.0 + 2.0 * eta * (rho_h * v[1] + s * v_xi) + eta * eta * vs2
     return np.array([v[0], v[1], vs2, w_e, w_h, w2])
+
+
+def student_multi_step(d: int, n_t: int, n_s: int, g_e, g_h, phi, *, sigma2: float, rho_h: float, eta: float,
+                       steps: int, rng: np.random.Generator) -> np.ndarray:
+    r"""Exact-in-law reduced draw of a unit student neuron trained for ``steps`` steps on teacher labels, a fresh batch
+    of ``n_s`` inputs per step, renormalised after each step: ``w_{k+1} = (w_k + eta v_k)/||w_k + eta v_k||``,
+    ``v_k = X_k^T phi(X_k w_t)/n_s`` (model of :func:`w2s.theory.feature_learning.multi_step_overlaps`). Returns the
+    ``(steps + 1, 2)`` normalised overlaps ``(<w_k, u_e>, <w_k, u_h>)``, ``k = 0..steps``, in ``O(n_t + steps n_s)``.
+
+    Reduction: the teacher ``w_t = r_1 u_e + r_2 u_h + r_3 f_3`` comes from :func:`learned_direction` and the neuron
+    ``w_0 = rho_h u_h + sqrt(1 - rho_h^2)(c f_3 + sqrt(1 - c^2) f_4)`` as in :func:`student_one_step`. A fresh batch
+    depends on ``X_k`` through ``z = X_k w_t`` (labels ``phi(z)``) and an independent Gaussian part orthogonal to
+    ``w_t``: ``v_k = a_k w_t + b_k P_perp g_k`` with ``a_k = z^T phi(z)/n_s``, ``b_k = ||phi(z)||/n_s`` and
+    ``g_k ~ N(0, I_d)``. Only inner products enter, so ``g_k`` is kept as its four coordinates on
+    ``(u_e, u_h, f_3, f_4)`` plus its remainder in the other ``d - 4`` dimensions, and the remainders of all steps are
+    drawn jointly through their Gram matrix (Bartlett: row ``k`` of a lower-triangular factor with
+    ``chi_{d-4-k}`` on the diagonal and standard normals below). ``tests/test_kernels_feature_learning.py`` tests it
+    against explicit designs.
+    """
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
+    if d < 4 + steps:
+        raise ValueError(f"d must be >= 4 + steps for the reduced multi-step draw, got d={d}, steps={steps}")
+    if not 0.0 <= rho_h <= 1.0:
+        raise ValueError(f"rho_h must be in [0, 1], got {rho_h!r}")
+    if not (np.isfinite(eta) and eta >= 0):
+        raise ValueError(f"eta must be finite and >= 0, got {eta!r}")
+    ve, vh, v2 = learned_direction(d, n_t, g_e, g_h, sigma2=sigma2, rng=rng)
+    nv = np.sqrt(v2)
+    wt = np.zeros(4 + steps)
+    wt[0], wt[1] = ve / nv, vh / nv
+    wt[2] = np.sqrt(max(0.0, 1.0 - wt[0] ** 2 - wt[1] ** 2))
+    g = rng.standard_normal()
+    c = g / np.sqrt(g * g + _chi2(d - 3, rng))
+    s = np.sqrt(1.0 - rho_h * rho_h)
+    w = np.zeros(4 + steps)
+    w[1], w[2], w[3] = rho_h, s * c, s * np.sqrt(1.0 - c * c)
+    out = np.empty((steps + 1, 2))
+    out[0] = w[0], w[1]
+    for k in range(steps):
+        z = rng.standard_normal(n_s)
+        y = phi(z)
+        a, b = float((z * y).sum()) / n_s, np.sqrt(float((y * y).sum())) / n_s  # no BLAS call: no thread start-up
+        gk = np.zeros(4 + steps)
+        gk[:4] = rng.standard_normal(4)
+        gk[4:4 + k] = rng.standard_normal(k)           # Bartlett row k: normals below the diagonal
+        gk[4 + k] = np.sqrt(_chi2(d - 4 - k, rng))     # ... and chi_{d-4-k} on it
+        gk -= wt * (wt @ gk)
+        w = w + eta * (a * wt + b * gk)
+        w /= np.sqrt(w @ w)
+        out[k + 1] = w[0], w[1]
+    return out
+
+
+def _check_spiked(d, N, theta):
+    for name, v in (("d", d), ("N", N)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 2:
+            raise ValueError(f"{name} must be an integer >= 2, got {v!r}")
+    if not (np.isfinite(theta) and theta >= 0):
+        raise ValueError(f"theta must be finite and >= 0, got {theta!r}")
+
+
+def spiked_band(d: int, N: int, theta: float, rng: np.random.Generator):
+    r"""``T + theta e_1 e_1^T`` as a sparse ``N x min(d, N + 1)`` matrix with ``T`` equal in law to ``U^T W_0 V`` for
+    ``W_0`` with i.i.d. ``N(0, 1/d)`` entries and orthogonal ``U, V`` that fix ``e_1``.
+
+    Reduction (derived here): a Householder reflection of columns ``2..d`` collapses row 1 to ``(g, chi_{d-1})``, one
+    of rows ``2..N`` collapses column 1 to ``(g, chi_{N-1})``; the remaining block is again i.i.d. Gaussian and
+    independent of what was fixed, so recursing gives ``T[i, i] ~ N(0, 1)``, ``T[i, i+1] ~ chi_{d-1-i}``,
+    ``T[i+1, i] ~ chi_{N-1-i}`` (0-based, all over ``sqrt(d)``), independent. As ``U, V`` fix ``e_1``, the rank-one
+    part ``theta p q^T`` (rotated to ``p = e_1``, ``q = e_1``) becomes ``theta e_1 e_1^T`` and the overlap of a right
+    singular vector with ``q`` is its first coordinate."""
+    from scipy import sparse
+    _check_spiked(d, N, theta)
+    m = min(N, d)
+    cols = min(d, N + 1)
+    diag = rng.standard_normal(m)
+    diag[0] += theta * np.sqrt(d)
+    sup = np.sqrt(rng.chisquare(np.arange(d - 1, d - 1 - min(m, cols - 1), -1)))    # T[i, i+1], i < cols - 1
+    sub = np.sqrt(rng.chisquare(np.arange(N - 1, N - 1 - min(m, N - 1), -1)))       # T[i+1, i], i < N - 1
+    rows = np.concatenate([np.arange(m), np.arange(sup.size), np.arange(1, sub.size + 1)])
+    cidx = np.concatenate([np.arange(m), np.arange(1, sup.size + 1), np.arange(sub.size)])
+    vals = np.concatenate([diag, sup, sub]) / np.sqrt(d)
+    return sparse.csr_matrix((vals, (rows, cidx)), shape=(N, cols))
+
+
+def gram_bands(B) -> np.ndarray:
+    """The three upper diagonals of the pentadiagonal ``B^T B`` (``B`` from :func:`spiked_band`), in the upper banded
+    storage of :func:`scipy.linalg.cholesky_banded` (row 2: diagonal, row 1: first, row 0: second superdiagonal)."""
+    M = (B.T @ B).tocsr()
+    m = M.shape[0]
+    ab = np.zeros((3, m))
+    ab[2] = M.diagonal(0)
+    ab[1, 1:] = M.diagonal(1)
+    ab[0, 2:] = M.diagonal(2)
+    return ab
+
+
+def top_eigenpair_banded(ab: np.ndarray, rng: np.random.Generator, *, rtol: float = 1e-10) -> tuple[float, np.ndarray]:
+    r"""Largest eigenvalue and its unit eigenvector of a symmetric positive semi-definite pentadiagonal matrix ``M``
+    (upper banded storage ``ab``). ``lam > lambda_max`` iff ``lam I - M`` is positive definite, which the banded
+    Cholesky factorisation (LAPACK ``dpbtrf`` through :mod:`scipy.linalg.lapack`) decides in ``O(m)``: bisection
+    between the largest diagonal entry (a lower bound) and the Gershgorin bound brackets ``lambda_max`` to relative
+    ``rtol``; inverse iteration (``dpbtrs``) with the factor at the upper end of the bracket, from a start drawn from
+    ``rng``, then converges by a factor ``rtol lambda / gap`` per solve (the gap below the top eigenvalue is of order
+    ``d^-2/3`` or more here), and the Rayleigh quotient gives the eigenvalue to rounding."""
+    from scipy.linalg.lapack import dpbtrf, dpbtrs
+    m = ab.shape[1]
+    diag = ab[2]
+    rad = np.abs(ab[1]) + np.abs(ab[0])
+    rad[:-1] += np.abs(ab[1, 1:])
+    rad[:-2] += np.abs(ab[0, 2:])
+    lo, hi = float(diag.max()), float((diag + rad).max()) * (1 + 1e-12) + 1e-300
+    neg = -ab
+
+    def factor(lam):
+        neg[2] = lam - diag
+        c, info = dpbtrf(neg, lower=0)
+        return c if info == 0 else None
+
+    c_hi = factor(hi)
+    while c_hi is None:  # the Gershgorin bound is an upper bound; rounding only
+        hi *= 1 + 1e-12
+        c_hi = factor(hi)
+    while hi - lo > rtol * hi:
+        mid = 0.5 * (lo + hi)
+        c = factor(mid)
+        if c is None:
+            lo = mid
+        else:
+            hi, c_hi = mid, c
+    x = rng.standard_normal(m)
+    for _ in range(4):
+        x, info = dpbtrs(c_hi, x, lower=0)
+        if info != 0:
+            raise RuntimeError(f"banded solve failed (info={info})")
+        x /= np.linalg.norm(x)
+    Mx = ab[2] * x
+    Mx[:-1] += ab[1, 1:] * x[1:]
+    Mx[1:] += ab[1, 1:] * x[:-1]
+    Mx[:-2] += ab[0, 2:] * x[2:]
+    Mx[2:] += ab[0, 2:] * x[:-2]
+    return float(x @ Mx), x
+
+
+def spiked_top_singular(d: int, N: int, theta: float, rng: np.random.Generator) -> tuple[float, float]:
+    r"""``(sigma_1, <r_1, q>^2)`` of ``W_0 + theta p q^T`` (``W_0``: ``N x d``, i.i.d. ``N(0, 1/d)``), exactly in law
+    through :func:`spiked_band`: the top eigenpair of the pentadiagonal ``B^T B`` by :func:`top_eigenpair_banded`
+    (``O(min(N, d))`` per bisection step)."""
+    B = spiked_band(d, N, theta, rng)
+    lam, x = top_eigenpair_banded(gram_bands(B), rng)
+    return float(np.sqrt(max(lam, 0.0))), float(x[0] ** 2)
+
+
+def spiked_top_singular_dense(d: int, N: int, theta: float, rng: np.random.Generator) -> tuple[float, float]:
+    """Reference for :func:`spiked_top_singular`: the explicit ``N x d`` matrix with ``p = q = e_1`` and a dense SVD."""
+    _check_spiked(d, N, theta)
+    W = rng.standard_normal((N, d)) / np.sqrt(d)
+    W[0, 0] += theta
+    _u, s, vt = np.linalg.svd(W, full_matrices=False)
+    return float(s[0]), float(vt[0, 0] ** 2)

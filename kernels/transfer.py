@@ -15,9 +15,9 @@ from scipy.optimize import nnls
 
 from ._jit import jit
 
-__all__ = ["DESIGNS", "draw_features", "weak_labels", "naive_errors", "convex_hull_error", "ols_error",
+__all__ = ["DESIGNS", "draw_features", "weak_labels", "naive_errors", "convex_hull_error", "convex_hull_weights", "ols_error",
            "icl_posteriors", "icl_posteriors_numpy", "posterior_weights", "refine_then_ols_error",
-           "tilt_normaliser", "icl_misalignment_is"]
+           "tilt_normaliser", "icl_misalignment_is", "icl_log_misalignment"]
 
 DESIGNS = ("uniform", "gaussian")
 
@@ -70,6 +70,13 @@ def convex_hull_error(X, Y, K: int, k_star: int) -> float:
     """``||beta_C - beta_Q||^2`` for least squares over ``conv{e_0, ..., e_{K-1}}``: ``beta = sum_k w_k e_k`` with
     ``w >= 0``, ``sum w = 1``, solved by :func:`scipy.optimize.nnls` on the Cholesky form of the ``K x K`` normal
     equations plus a penalty row for the sum (exact to ~1e-10, see :data:`SIMPLEX_PENALTY`)."""
+    w = convex_hull_weights(X, Y, K)
+    w[k_star] -= 1.0
+    return float(w @ w)
+
+
+def convex_hull_weights(X, Y, K: int) -> np.ndarray:
+    """The simplex weights ``w`` of the convex-hull least-squares fit of :func:`convex_hull_error`."""
     n = X.shape[0]
     Z = X[:, :K]
     G = Z.T @ Z / n
@@ -78,8 +85,7 @@ def convex_hull_error(X, Y, K: int, k_star: int) -> float:
     A = np.vstack([R, SIMPLEX_PENALTY * np.ones((1, K))])
     rhs = np.concatenate([np.linalg.solve(R.T, h), [SIMPLEX_PENALTY]])
     w, _ = nnls(A, rhs, maxiter=50 * K)
-    w[k_star] -= 1.0
-    return float(w @ w)
+    return w
 
 
 def ols_error(X, Y, beta_Q) -> float:
@@ -126,6 +132,45 @@ def _posteriors(Z, E, log_prior, k_star, b, sigma, n_grid):
                 ll[k] -= res * res * inv2s2
     return M, R
 
+
+
+@jit
+def _log_misalignment(Z, E, log_prior, k_star, b, sigma, n_grid):
+    """``log(1 - pi_{k*})`` after the first ``n`` examples for every ``n`` of ``n_grid``, in log space (a log-sum-exp
+    over the competitors minus one over all concepts), so that it does not underflow when ``1 - pi_{k*}`` is far
+    below the smallest double. Same inputs as :func:`_posteriors`."""
+    reps, n_max, K1 = Z.shape
+    K = K1 - 1
+    G = n_grid.size
+    L = np.empty((reps, G))
+    ll = np.empty(K)
+    inv2s2 = 1.0 / (2.0 * sigma * sigma)
+    for r in range(reps):
+        for k in range(K):
+            ll[k] = log_prior[k]
+        g = 0
+        for i in range(n_max + 1):
+            while g < G and n_grid[g] == i:
+                top, top_c = ll[0], -np.inf
+                for k in range(K):
+                    if ll[k] > top:
+                        top = ll[k]
+                    if k != k_star and ll[k] > top_c:
+                        top_c = ll[k]
+                tot, comp = 0.0, 0.0
+                for k in range(K):
+                    tot += math.exp(ll[k] - top)
+                    if k != k_star:
+                        comp += math.exp(ll[k] - top_c)
+                L[r, g] = (top_c + math.log(comp)) - (top + math.log(tot))
+                g += 1
+            if i == n_max:
+                break
+            y = Z[r, i, k_star] + b * Z[r, i, K] + sigma * E[r, i]
+            for k in range(K):
+                res = y - Z[r, i, k]
+                ll[k] -= res * res * inv2s2
+    return L
 
 def _icl_inputs(reps, n_grid, K, design, rng):
     reps = _check_int("reps", reps, 1)
@@ -177,6 +222,16 @@ def icl_posteriors_numpy(reps: int, n_grid, alpha_P, k_star: int, b: float, sigm
     P = np.exp(L)
     P /= P.sum(axis=2, keepdims=True)
     return 1.0 - P[:, :, k_star], np.exp(cum[:, n_grid, :] - cum[:, n_grid, k_star][:, :, None])
+
+
+def icl_log_misalignment(reps: int, n_grid, alpha_P, k_star: int, b: float, sigma2: float, design: str,
+                         rng: np.random.Generator) -> np.ndarray:
+    """``log(1 - pi_{k*})`` of the exact ICL posterior (docs/transfer.md §2.4) after ``n`` examples, for every ``n``
+    of ``n_grid``: ``(reps, len(n_grid))``, computed in log space throughout (no underflow at any ``n_ICL``). The same
+    draws as :func:`icl_posteriors` for the same ``rng`` state; tests check ``exp`` of it against its ``M``."""
+    a = _check_posterior_args(alpha_P, k_star, b, sigma2)
+    reps, n_grid, K, Z, E = _icl_inputs(reps, n_grid, a.size, design, rng)
+    return _log_misalignment(Z, E, np.log(a), k_star, float(b), math.sqrt(sigma2), n_grid)
 
 
 def posterior_weights(R: np.ndarray) -> np.ndarray:

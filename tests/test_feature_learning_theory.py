@@ -93,3 +93,66 @@ def test_bad_input(call, match):
 def test_math_constants():
     assert math.isclose(F.link_moments("he3").m2, 1.0, rel_tol=1e-12)
     assert np.isclose(F.link_moments("relu").c, 0.5, atol=1e-5)
+
+
+# ----- several steps, and the top singular vector (docs/feature_learning.md §2.7-2.8) --------------------------------
+
+_MS = ("linear", "he3", 1.0, "tanh", 0.5)
+
+
+def test_multi_step_first_step_is_the_one_step_formula():
+    ov = F.multi_step_overlaps(*_MS, 0.8, 0.7, 3, 0.25)
+    h, hn, en = F.retained_overlaps(*_MS, 0.8, 0.7, 0.25)
+    assert ov[0].tolist() == [0.0, 0.8, 0.0]
+    assert ov[1, 1] == pytest.approx(hn, rel=1e-14) and ov[1, 0] == pytest.approx(en, rel=1e-14)
+
+
+@given(st.floats(0.0, 1.0), st.floats(0.01, 5.0), st.integers(1, 30))
+@settings(max_examples=40)
+def test_multi_step_invariants(rho_h, eta, steps):
+    ov = F.multi_step_overlaps(*_MS, rho_h, eta, steps, 0.25)
+    rho_e = math.sqrt(F.teacher_alignment("linear", "he3", 1.0, 0.25)[0])
+    assert np.allclose(ov[:, 0], rho_e * ov[:, 2], rtol=1e-12, atol=1e-15)   # m_e = rho_e q from q_0 = m_e^0 = 0
+    assert np.all(np.diff(ov[:, 1]) <= 0)                                      # the hard overlap only decays
+    assert np.all(ov[:, 0] ** 2 + ov[:, 1] ** 2 <= 1 + 1e-12)                  # overlaps of a unit vector
+    k = F.hard_half_step("linear", "he3", 1.0, "tanh", 0.5, eta, 0.25)
+    full = F.multi_step_overlaps(*_MS, 1.0, eta, k, 0.25)[:, 1]
+    assert full[k] < 0.5 <= full[k - 1]
+
+
+def test_multi_step_zero_rate_keeps_the_neuron():
+    assert np.array_equal(F.multi_step_overlaps(*_MS, 0.6, 0.0, 4)[:, 1], np.full(5, 0.6))
+
+
+def test_bbp_limits_continuous_at_the_threshold_and_symmetric():
+    for psi in (0.1, 0.5, 1.0, 3.0):
+        tc = psi**0.25
+        s, r, l = F.spiked_singular_limits(tc * (1 + 1e-9), psi)
+        assert r < 1e-7 and l < 1e-7 and s == pytest.approx(1 + math.sqrt(psi), rel=1e-7)
+        # transposing swaps the roles: right overlap at psi equals the left overlap at 1/psi with theta/sqrt(psi)
+        th = 2.0 * tc
+        assert F.spiked_singular_limits(th, psi)[1] == pytest.approx(
+            F.spiked_singular_limits(th / math.sqrt(psi), 1 / psi)[2], rel=1e-12)
+    assert F.spiked_singular_limits(1e5, 0.5)[1] == pytest.approx(1.0, abs=1e-9)
+
+
+def test_subcritical_rate_edges():
+    assert F.subcritical_overlap_rate(0.0, 0.5) == 1.0
+    assert F.subcritical_overlap_rate(0.5**0.25 * (1 - 1e-6), 0.5) > 1e10
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: F.multi_step_overlaps(*_MS, 1.2, 0.5, 3), "rho_h"),
+    (lambda: F.multi_step_overlaps(*_MS, 0.5, -1.0, 3), "eta"),
+    (lambda: F.multi_step_overlaps(*_MS, 0.5, 0.5, -1), "steps"),
+    (lambda: F.multi_step_overlaps(*_MS, 0.5, 0.5, 2.5), "steps"),
+    (lambda: F.hard_half_step("linear", "he3", 1.0, "tanh", 0.5, 0.0), "eta"),
+    (lambda: F.spiked_singular_limits(-1.0, 0.5), "theta"),
+    (lambda: F.spiked_singular_limits(1.0, 0.0), "psi"),
+    (lambda: F.subcritical_overlap_rate(0.9, 0.5), "theta"),
+    (lambda: F.bbp_threshold("linear", "he2", 0.5, "he2", 0.5), "mu_1"),
+    (lambda: F.top_singular_alignment("linear", "he2", 0.5, "tanh", 1.0, 1e5), "psi"),
+])
+def test_new_closed_forms_bad_input(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

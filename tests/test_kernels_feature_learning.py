@@ -98,3 +98,58 @@ def test_reduced_student_in_law():
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_reduced_multi_step_in_law():
+    """The reduced multi-step draw against explicit designs (a fresh batch per step, renormalised neuron) at d = 14."""
+    rng = np.random.default_rng(7)
+    ge, gh, phi = F.link("linear"), F.link("he3"), F.link("tanh")
+    N, d, nt, ns, rho, eta, steps = 4000, 14, 14, 28, 0.8, 0.7, 4
+    a = np.array([K.student_multi_step(d, nt, ns, ge, gh, phi, sigma2=0.25, rho_h=rho, eta=eta, steps=steps, rng=rng)
+                  for _ in range(N)]).reshape(N, -1)
+    b = []
+    for _ in range(N):
+        X, y = K.two_index_data(d, nt, ge, gh, sigma2=0.25, rng=rng)
+        wt = X.T @ y
+        wt /= np.linalg.norm(wt)
+        xi = rng.standard_normal(d)
+        xi[:2] = 0
+        w = rho * np.eye(d)[1] + np.sqrt(1 - rho**2) * xi / np.linalg.norm(xi)
+        row = [w[0], w[1]]
+        for _k in range(steps):
+            Xs = rng.standard_normal((ns, d))
+            w = w + eta * Xs.T @ phi(Xs @ wt) / ns
+            w /= np.linalg.norm(w)
+            row += [w[0], w[1]]
+        b.append(row)
+    b = np.array(b)
+    sd = np.sqrt(a.var(0) / N + b.var(0) / N)
+    z = np.where(sd > 0, (a.mean(0) - b.mean(0)) / np.where(sd > 0, sd, 1), 0.0)
+    assert np.all(np.abs(z) < 4), z
+
+
+def test_spiked_band_in_law_and_eigenpair():
+    """Band reduction + banded eigen-solver against dense SVDs of explicit matrices (d = 40, N = 20 and N = 60)."""
+    rng = np.random.default_rng(3)
+    for N in (20, 60):
+        for theta in (0.4, 1.5):
+            a = np.array([K.spiked_top_singular(40, N, theta, rng) for _ in range(3000)])
+            b = np.array([K.spiked_top_singular_dense(40, N, theta, rng) for _ in range(3000)])
+            z = (a.mean(0) - b.mean(0)) / np.sqrt(a.var(0) / 3000 + b.var(0) / 3000)
+            assert np.all(np.abs(z) < 4), (N, theta, z)
+    B = K.spiked_band(30, 12, 0.7, rng)
+    dense = B.toarray()
+    lam, x = K.top_eigenpair_banded(K.gram_bands(B), rng)
+    w, v = np.linalg.eigh(dense.T @ dense)
+    assert lam == pytest.approx(w[-1], rel=1e-12) and abs(x @ v[:, -1]) == pytest.approx(1.0, abs=1e-10)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: K.student_multi_step(6, 5, 5, np.tanh, np.tanh, np.tanh, sigma2=0.0, rho_h=0.5, eta=1.0, steps=4,
+                                  rng=np.random.default_rng(0)), "d must"),
+    (lambda: K.spiked_band(1, 5, 1.0, np.random.default_rng(0)), "d must"),
+    (lambda: K.spiked_band(5, 5, -1.0, np.random.default_rng(0)), "theta"),
+])
+def test_new_kernels_bad_input(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

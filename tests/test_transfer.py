@@ -165,3 +165,87 @@ def test_typical_rate_and_refined_risk():
     assert 0.09 * 5 / 4 <= T.refined_excess_risk(pi) <= 2 * 0.09
     with pytest.raises(ValueError, match="probability"):
         T.refined_excess_risk([0.5, 0.6])
+
+
+# ----- a weak bias with a component along the target (docs/transfer.md §2.8) ---------------------------------------
+
+@given(st.floats(-3.0, 3.0), st.floats(0.0, 4.0), st.floats(0.0, 0.9))
+@settings(max_examples=60)
+def test_target_component_floor_is_the_minimum_over_lam(t, b2, a_star):
+    alpha = np.array([a_star] + [(1 - a_star) / 4] * 4)
+    if abs(t) < 1e-9 and b2 == 0.0:
+        return
+    try:
+        H, lam = T.naive_floor_target(alpha, 0, b2, t, "gaussian")
+    except ValueError:
+        return
+    grid = np.concatenate([[0.0], np.geomspace(1e-4, 1e4, 4000)])
+    vals = T.naive_bias_target(grid, alpha, 0, b2, t, "gaussian")
+    assert H <= vals.min() + 1e-9
+    assert H == pytest.approx(min(vals.min(), T.biases(alpha, 0, b2)[0]), abs=1e-5)
+
+
+def test_target_component_reduces_to_the_orthogonal_case():
+    a = np.full(5, 0.2)
+    assert T.naive_floor_target(a, 0, 1.0, 0.0)[0] == pytest.approx(T.naive_floor(a, 0, 1.0), rel=1e-14)
+    assert T.naive_floor_target(a, 0, 1.0, 0.0, "gaussian")[1] == pytest.approx(
+        T.naive_lambda_star(a, 0, 1.0, "gaussian"), rel=1e-14)
+    assert T.hull_target_bias(5, 0.3) == 0.0
+
+
+@pytest.mark.parametrize("t", [-0.2, -0.5, -1.0, -1.2])
+def test_hull_target_bias_is_the_simplex_projection(t):
+    """Projection of (1 + t) e_0 on the simplex by NNLS with a sum penalty row, against the closed form."""
+    K = 5
+    x = np.zeros(K)
+    x[0] = 1 + t
+    A = np.vstack([np.eye(K), 1e6 * np.ones((1, K))])
+    w, _ = nnls(A, np.concatenate([x, [1e6]]))
+    e = w.copy()
+    e[0] -= 1
+    assert e @ e == pytest.approx(T.hull_target_bias(K, t), abs=1e-8)
+
+
+def test_hull_target_variance_finite_n():
+    """Gaussian design, interior minimiser: n E||w - w*||^2 against (sigma2 + b2 + t^2/K)(K - 1) n/(n - K)."""
+    rng = np.random.default_rng(11)
+    K, t, n, reps = 5, -1.0, 400, 4000
+    w_star = np.full(K, -t / K)
+    w_star[0] = 1 + t * (K - 1) / K
+    vals = []
+    for _ in range(reps):
+        X = rng.standard_normal((n, K + 1))
+        Y = (1 + t) * X[:, 0] + X[:, K] + rng.standard_normal(n)
+        w = _hull_weights(X, Y, K)
+        vals.append(n * np.sum((w - w_star) ** 2))
+    pred = T.hull_target_variance(K, 1.0, 1.0, t) * n / (n - K)
+    assert abs(np.mean(vals) - pred) < 4 * np.std(vals) / np.sqrt(reps)
+
+
+def _hull_weights(X, Y, K_):
+    from w2s.kernels import transfer as KT
+    return KT.convex_hull_weights(X, Y, K_)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: T.naive_floor_target(np.full(5, 0.2), 0, 1.0, float("nan")), "t"),
+    (lambda: T.naive_bias_target(-1.0, np.full(5, 0.2), 0, 1.0, 0.5), "lam"),
+    (lambda: T.hull_target_bias(5, -2.0), "t"),
+    (lambda: T.hull_target_bias(1, -0.5), "K"),
+    (lambda: T.hull_target_variance(5, 1.0, 1.0, 0.5), "t"),
+    (lambda: T.hull_target_variance(5, -1.0, 1.0, -0.5), "sigma2"),
+])
+def test_target_component_bad_input(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_log_misalignment_matches_the_posterior_kernel():
+    """The log-space kernel on the same draws as icl_posteriors: exp(log M) = M where M is representable, and finite
+    where M underflows."""
+    a = np.full(5, 0.2)
+    L = K.icl_log_misalignment(200, [0, 5, 40, 3000], a, 0, 1.0, 1.0, "uniform", np.random.default_rng(4))
+    M, _R = K.icl_posteriors(200, [0, 5, 40, 3000], a, 0, 1.0, 1.0, "uniform", np.random.default_rng(4))
+    assert np.allclose(np.exp(L[:, :3]), M[:, :3], rtol=1e-6)
+    assert np.allclose(L[:, 0], math.log(0.8), rtol=1e-12)
+    assert np.all(np.isfinite(L[:, 3])) and np.all(L[:, 3] < -700)

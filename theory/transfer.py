@@ -43,6 +43,7 @@ from scipy import integrate, optimize
 from ._validate import check_scalar
 
 __all__ = ["DESIGNS", "second_moment", "biases", "naive_floor", "naive_lambda_star", "naive_bias",
+           "naive_bias_target", "naive_floor_target", "hull_target_bias", "hull_target_variance",
            "naive_mse", "project_vertex_cone", "statistical_dimension", "convex_hull_limit", "chernoff_rate",
            "ChernoffRate", "typical_rate", "refined_excess_risk"]
 
@@ -204,8 +205,8 @@ def chernoff_rate(sigma2: float, b2: float, design: str = "uniform") -> Chernoff
 def typical_rate(sigma2: float, design: str = "uniform") -> float:
     r"""Typical (almost-sure) rate of the misalignment, ``(1/n) log M -> -min_k mu_k`` with
     ``mu_k = E[Delta^{(k)}] = c ||beta_k - beta_{k*}||^2/(2 sigma2) = c/sigma2`` for orthonormal concepts
-    (docs/transfer.md §2.6: the weak bias cancels in the drift). Convergence is slow, ``O(n^{-1/2})``; shown, not
-    certified."""
+    (docs/transfer.md §2.6: the weak bias cancels in the drift). Convergence is slow, ``O(n^{-1/2})``; certified as a
+    doubling-window slope of ``log M`` (claim ``transfer.typical-rate.biased``)."""
     sigma2 = check_scalar("sigma2", sigma2, 1e-6, 1e6)
     return second_moment(design) / sigma2
 
@@ -217,3 +218,81 @@ def refined_excess_risk(pi) -> float:
     if pi.ndim != 1 or pi.size < 1 or np.any(pi < 0) or abs(pi.sum() - 1.0) > 1e-9:
         raise ValueError(f"pi must be a probability vector, got {pi!r}")
     return float((1.0 - pi[0]) ** 2 + np.sum(pi[1:] ** 2))
+
+
+# ----- the paper's weaker assumption: a weak bias with a component along the target (docs/transfer.md §2.8) ---------
+
+def _check_t(t, K: int | None = None):
+    lo = -1e10 if K is None else -K / (K - 1.0)
+    return check_scalar("t", t, lo, 1e10)
+
+
+def naive_bias_target(lam, alpha_P, k_star: int, b2: float, t: float, design: str = "uniform"):
+    r"""Population squared bias of ridge-to-source when the weak bias is ``beta^w = t beta_{k*} + b e_K``, orthogonal
+    to the non-target concepts only: ``a^2 eps_Q'^2 + (1 - a)^2 eps_P^2 + 2 a (1 - a) kappa`` with
+    ``eps_Q'^2 = t^2 + b2``, ``kappa = <beta^w, beta_P - beta_Q> = t (alpha^P_{k*} - 1)`` and ``a = c/(c + lam)``
+    (docs/transfer.md §2.8). ``t = 0`` is :func:`naive_bias`."""
+    eP, _ = biases(alpha_P, k_star, b2)
+    t = _check_t(t)
+    lam = np.asarray(lam, dtype=float)
+    if not np.all(np.isfinite(lam)) or np.any(lam < 0):
+        raise ValueError(f"lam must be finite and >= 0, got {lam!r}")
+    eQ = t * t + b2
+    kappa = t * (float(np.asarray(alpha_P, float)[k_star]) - 1.0)
+    c = second_moment(design)
+    a = c / (c + lam)
+    out = a * a * eQ + (1.0 - a) ** 2 * eP + 2.0 * a * (1.0 - a) * kappa
+    return float(out) if out.ndim == 0 else out
+
+
+def naive_floor_target(alpha_P, k_star: int, b2: float, t: float, design: str = "uniform") -> tuple[float, float]:
+    r"""``(H, lam*)``: the smallest population bias of ridge-to-source over ``lam >= 0`` with a weak bias that has a
+    component ``t`` along the target (docs/transfer.md §2.8). The bias is the squared distance from ``beta_Q`` to the
+    point ``a beta_Q' + (1 - a) beta_P`` of the segment, minimised at
+    ``a* = (eps_P^2 - kappa)/(eps_P^2 + eps_Q'^2 - 2 kappa)``, where
+
+        H = (eps_P^2 eps_Q'^2 - kappa^2) / (eps_P^2 + eps_Q'^2 - 2 kappa),   lam* = c (1 - a*)/a*,
+
+    when ``0 < a* <= 1``; ``a* > 1`` gives ``H = eps_Q'^2`` at ``lam* = 0``, and ``a* <= 0`` (``kappa >= eps_P^2``)
+    gives ``H = eps_P^2`` as ``lam -> inf`` (``lam* = inf``). ``kappa = 0`` is the orthogonal case of §2.2.
+    Raises if ``beta_Q' = beta_P`` (then every ``lam`` gives the same bias)."""
+    eP, _ = biases(alpha_P, k_star, b2)
+    t = _check_t(t)
+    eQ = t * t + b2
+    kappa = t * (float(np.asarray(alpha_P, float)[k_star]) - 1.0)
+    den = eP + eQ - 2.0 * kappa
+    if den <= 0.0:
+        raise ValueError("the weak model's concept equals the source's (eps_P^2 + eps_Q'^2 - 2 kappa = 0): no unique lam*")
+    a = (eP - kappa) / den
+    c = second_moment(design)
+    if a > 1.0:
+        return eQ, 0.0
+    if a <= 0.0:
+        return eP, math.inf
+    return (eP * eQ - kappa * kappa) / den, c * (1.0 - a) / a
+
+
+def hull_target_bias(K: int, t: float) -> float:
+    r"""Population squared bias of the convex-hull estimator when the weak concept is ``(1 + t) beta_{k*} + b e_K``
+    (docs/transfer.md §2.8): the projection of ``(1 + t) e_{k*}`` on the simplex is the vertex for ``t >= 0`` (bias
+    removed) and ``(1 + t (K-1)/K) e_{k*} + (-t/K) sum_{k != k*} e_k`` for ``-K/(K-1) <= t < 0``, at squared distance
+    ``t^2 (K - 1)/K``: the hull removes the part of the target shortfall along the all-ones direction (orthogonal to the
+    hull's directions) and keeps its part inside them. ``b`` enters only as noise. ``K >= 2``, ``t >= -K/(K-1)``."""
+    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 2:
+        raise ValueError(f"K must be an integer >= 2, got {K!r}")
+    t = _check_t(t, K)
+    return 0.0 if t >= 0 else t * t * (K - 1) / K
+
+
+def hull_target_variance(K: int, sigma2: float, b2: float, t: float) -> float:
+    r"""``lim n E||beta_C - w*||^2 = (sigma2 + b2 + t^2/K)(K - 1)`` for the Gaussian design (``c = 1``) and
+    ``-K/(K-1) < t < 0`` (docs/transfer.md §2.8): ``w*`` is in the relative interior of the simplex, where the
+    constrained fit is least squares on the ``K - 1`` hull directions; the label's misfit ``(t/K) sum_k x_k``, the bias
+    ``b x_K`` and the noise are independent of those directions' features (isotropic Gaussian design), so they add
+    as noise, and ``E tr((Z^T Z)^{-1}) = (K - 1)/(n - K)`` for Gaussian ``Z``."""
+    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 2:
+        raise ValueError(f"K must be an integer >= 2, got {K!r}")
+    sigma2 = check_scalar("sigma2", sigma2, 0.0, 1e10)
+    b2 = check_scalar("b2", b2, 0.0, 1e10)
+    t = check_scalar("t", t, -K / (K - 1.0), 0.0, lo_open=True, hi_open=True)
+    return (sigma2 + b2 + t * t / K) * (K - 1)

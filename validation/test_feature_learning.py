@@ -34,3 +34,62 @@ def test_wrong_alignment_is_rejected_end_to_end(run):
     off = dataclasses.replace(claim, id=claim.id + ".wrong-by-3pct",
                               predict=lambda p: np.asarray(claim.predict(p), float) * np.array([1.03, 1.0]))
     assert run_claims([off], tier=run.tier, seed=run.seed, n_tests=run.n_tests).results[0].verdict == "REJECTED"
+
+
+def _wrong_recursion(p, *, cross_term=True, renormalise=True):
+    """The recursion of docs/feature_learning.md §2.7 with one of two plausible slips: dropping the cross term
+    ``2 eta c_phi <w_k, w_t>`` (applying the one-step formula of §2.5 k times as if each step started orthogonal to the
+    teacher), or not renormalising the neuron between steps (a plain sum of the steps)."""
+    rho_e, c, s2 = T._step_constants(p["g_e"], p["g_h"], p["gamma_t"], p["phi"], p["gamma_s"], p["sigma2"])
+    eta, steps = p["eta"], 8
+    out = np.empty((steps + 1, 2))
+    me, mh, q, norm2 = 0.0, p["rho_h"], 0.0, 1.0
+    out[0] = me, mh
+    for k in range(steps):
+        if renormalise:
+            nk = np.sqrt(1.0 + (2.0 * eta * c * q if cross_term else 0.0) + eta * eta * s2)
+            me, mh, q = (me + eta * c * rho_e) / nk, mh / nk, (q + eta * c) / nk
+            out[k + 1] = me, mh
+        else:  # unnormalised w_k = w_0 + eta sum v_j; report normalised overlaps
+            norm2 += 2.0 * eta * c * q + eta * eta * s2
+            me, q = me + eta * c * rho_e, q + eta * c
+            out[k + 1] = me / np.sqrt(norm2), mh / np.sqrt(norm2)
+    return out
+
+
+def test_wrong_multi_step_recursion_is_rejected_end_to_end(run):
+    """The right recursion is certified by the generated tests; the two slips of :func:`_wrong_recursion` must come
+    out REJECTED from the full pipeline on the same ladder."""
+    from w2s.validation.claims.feature_learning import multi_step_predict
+    claim = builtin_registry()["fl.student.several-steps.forgets-hard-spike"]
+    wrong = [dataclasses.replace(claim, id=claim.id + "." + name,
+                                 predict=lambda p, kw=kw: multi_step_predict(p, _wrong_recursion(p, **kw)))
+             for name, kw in (("no-cross-term", dict(cross_term=False)), ("no-renormalisation", dict(renormalise=False)))]
+    results = run_claims(wrong, tier=run.tier, seed=run.seed, n_tests=run.n_tests).results  # one shared draw
+    assert [r.verdict for r in results] == ["REJECTED", "REJECTED"]
+
+
+def test_wrong_bbp_threshold_is_rejected_end_to_end(run):
+    """Two plausible wrong thresholds, fed through the full pipeline on the above-threshold claims (one shared draw):
+    the aspect ratio entering squared (threshold psi^(1/2), as for a square-matrix spike) and the spike strength taken
+    from the population overlap c_e instead of ||v|| (threshold psi^(1/4)/(|mu_1| |c_e|), which puts eta = 1.5 barely
+    above it). Both must be REJECTED; the right closed form is certified by the generated tests."""
+    from w2s.validation.claims.feature_learning import bbp_predict
+
+    def population_spike(p, eta):
+        e = T.link_moments(p["g_e"])
+        mu1 = abs(T.link_moments(p["act"]).c)
+        s, align = mu1 * abs(e.c), T._spike_strength(p["g_e"], p["g_h"], p["gamma"], p["act"], p["sigma2"])[1]
+        sigma1, right, _ = T.spiked_singular_limits(eta * s, p["psi"])
+        return [right, right * align, sigma1]
+
+    wrong = []
+    for key in ("above.eta=1.5", "above.eta=3"):
+        claim = builtin_registry()[f"fl.top-singular-vector.{key}"]
+        wrong += [dataclasses.replace(claim, id=claim.id + ".threshold-sqrt-psi",
+                                      predict=lambda p: bbp_predict(
+                                          p, p["eta"], lambda th, psi: T.spiked_singular_limits(th, psi * psi))),
+                  dataclasses.replace(claim, id=claim.id + ".population-spike",
+                                      predict=lambda p: population_spike(p, p["eta"]))]
+    results = run_claims(wrong, tier=run.tier, seed=run.seed, n_tests=run.n_tests).results
+    assert [r.verdict for r in results] == ["REJECTED"] * 4, [(r.claim.id, r.verdict) for r in results]

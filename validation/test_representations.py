@@ -76,3 +76,22 @@ def test_wrong_population_limits_are_rejected_end_to_end(run):
     slip = dataclasses.replace(pop, id=pop.id + ".gamma-dropped", predict=predict)
     res = run_claims([off, slip], tier=run.tier, seed=run.seed, n_tests=run.n_tests)
     assert [r.verdict for r in res.results] == ["REJECTED", "REJECTED"]
+
+
+def test_reversed_ranking_is_rejected_end_to_end(run):
+    """The ranking with the weak models' order reversed (each adjacent difference of metric and W2S error with the
+    opposite sign), and a ranking where only the W2S errors are reversed (the metric then orders the models against
+    their errors), must both come out REJECTED from the full pipeline (one shared draw per claim)."""
+    from w2s.validation.claims.representations import _rank_predict, ranking_values
+    claim = builtin_registry()["repr.label-free-metric.ranks-weak-models"]
+
+    def err_reversed(p):
+        v = ranking_values(p).copy()
+        v[:, 2] = v[::-1, 2]
+        return _rank_predict(p, v)
+
+    wrong = [dataclasses.replace(claim, id=claim.id + ".reversed",
+                                 predict=lambda p: _rank_predict(p, ranking_values(p)[::-1])),
+             dataclasses.replace(claim, id=claim.id + ".errors-reversed", predict=err_reversed)]
+    results = run_claims(wrong, tier=run.tier, seed=run.seed, n_tests=run.n_tests).results
+    assert [r.verdict for r in results] == ["REJECTED", "REJECTED"]

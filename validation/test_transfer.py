@@ -36,3 +36,37 @@ def test_wrong_predictions_are_rejected_end_to_end(run):
     off = dataclasses.replace(floor, id=floor.id + ".wrong-by-3pct",
                               predict=lambda p: np.asarray(floor.predict(p), float) * 1.03)
     assert run_claims([off], tier=run.tier, seed=run.seed, n_tests=run.n_tests).results[0].verdict == "REJECTED"
+
+
+def test_exact_bias_removal_is_rejected_in_the_paper_setting(run):
+    """With a weak bias that has a component t < 0 along the target, assuming the convex hull still removes the bias
+    exactly (the orthogonal-case statement of docs/transfer.md §2.3), and the naive floor with the cross term kappa
+    dropped (the orthogonal formula with eps_Q'^2 = t^2 + b^2), must both be REJECTED end to end."""
+    hull = builtin_registry()["transfer.paper-setting.convex-hull"]
+
+    def exact_removal(p):
+        v = list(hull.predict(p))
+        v[1:3] = [0.0, 0.0]
+        return v
+
+    naive = builtin_registry()["transfer.paper-setting.naive-floor"]
+
+    def no_kappa(p):
+        a = np.full(p["K"], 1.0 / p["K"])
+        return [T.naive_floor(a, 0, p["b2"] + t * t) for t in p["ts"]]
+
+    for claim, predict in ((hull, exact_removal), (naive, no_kappa)):
+        # resolution scales of the right claim (a predicted 0 has no relative scale of its own)
+        wrong = dataclasses.replace(claim, id=claim.id + ".orthogonal-case", predict=predict,
+                                    scale=tuple(abs(v) for v in claim.prediction()))
+        assert run_claims([wrong], tier=run.tier, seed=run.seed, n_tests=run.n_tests).results[0].verdict == "REJECTED"
+
+
+def test_wrong_typical_rate_is_rejected_end_to_end(run):
+    """The mean (Chernoff) rate r* in place of the typical rate, and a typical rate 3% off, must be REJECTED."""
+    claim = builtin_registry()["transfer.typical-rate.biased"]
+    wrong = [dataclasses.replace(claim, id=claim.id + ".chernoff-rate",
+                                 predict=lambda p: T.chernoff_rate(p["sigma2"], p["b2"], p["design"]).rate),
+             dataclasses.replace(claim, id=claim.id + ".wrong-by-3pct", predict=lambda p: 1.03 * claim.predict(p))]
+    results = run_claims(wrong, tier=run.tier, seed=run.seed, n_tests=run.n_tests).results
+    assert [r.verdict for r in results] == ["REJECTED", "REJECTED"]

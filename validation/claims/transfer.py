@@ -12,8 +12,9 @@ For the rate, plain Monte Carlo is not enough: the windowed slopes of ``-log E[M
 to ``n_ICL = 128``, where ``E[M] ~ 2e-4``. Importance sampling (exponential tilting against a mixture of the
 competitors, :func:`w2s.kernels.transfer.icl_misalignment_is`) reaches ``n_ICL = 4096`` (``E[M] ~ 1e-107``), where
 the slope's ``(log 2)/(2n)`` correction (Bahadur–Rao; the fitted coefficient matches it) is small and a ``1/n``
-extrapolation pins ``r*``. Shown only: the typical
-rate and the excess risk after refinement (figures).
+extrapolation pins ``r*``. Also certified: the typical rate ``(1/n) log M -> -c/sigma2`` (log-space kernel, window
+slope, ``n^-1/2`` correction), and the paper's setting (identity covariance, a weak bias with a target component;
+docs/transfer.md §2.8). Shown only: the excess risk after refinement (figure).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from w2s.kernels.rng import generator
-from w2s.kernels.transfer import (convex_hull_error, draw_features, icl_misalignment_is, icl_posteriors, naive_errors,
+from w2s.kernels.transfer import (convex_hull_error, convex_hull_weights, draw_features, icl_log_misalignment, icl_misalignment_is, icl_posteriors, naive_errors,
                                   posterior_weights, refine_then_ols_error, weak_labels)
 from w2s.theory import transfer as T
 from w2s.validation.plotting import pyplot, save
@@ -130,6 +131,123 @@ for _name, _b2 in (("biased", 1.0), ("unbiased", 0.0)):
                "scipy NNLS (w2s.kernels.transfer.convex_hull_error)")))
 
 
+# ----- the paper's setting: identity covariance (c = 1) and a weak bias with a target component (docs/transfer.md §2.8)
+
+PAPER_TS = (0.0, -0.5, 0.5)  # target components of the weak bias beta^w = t beta_k* + b e_K, b^2 = 1
+_PP = dict(K=K, b2=1.0, sigma2=1.0, design="gaussian", d_feat=D_FEAT, ts=PAPER_TS)
+
+
+def _ts(p):
+    try:
+        return tuple(float(t) for t in np.atleast_1d(np.asarray(p["ts"], float)))
+    except (TypeError, ValueError):
+        raise ValueError(f"ts must be a number or a list of numbers (target components of the weak bias), got "
+                         f"{p['ts']!r}") from None
+
+
+def _paper_naive_predict(p):
+    return [T.naive_floor_target(_prior(p), 0, p["b2"], t, p["design"])[0] for t in _ts(p)]
+
+
+def _paper_naive_simulate(p, n, rng, reps):
+    """One design and noise draw per replicate, shared by every t (Y_t = Y_0 + t x_k*), each at its own lam*_t."""
+    a, d = _prior(p), p["d_feat"]
+    beta_P = np.zeros(d)
+    beta_P[: p["K"]] = a
+    beta_Q = np.zeros(d)
+    beta_Q[0] = 1.0
+    lams = [T.naive_floor_target(a, 0, p["b2"], t, p["design"])[1] for t in _ts(p)]
+    out = np.empty((reps, len(lams)))
+    for r in range(reps):
+        X = draw_features(n, d, p["design"], rng)
+        Y = weak_labels(X, 0, p["K"], np.sqrt(p["b2"]), p["sigma2"], rng)
+        for j, (t, lam) in enumerate(zip(_ts(p), lams)):
+            out[r, j] = naive_errors(X, Y + t * X[:, 0], beta_P, beta_Q, [lam])[0]
+    return out
+
+
+REGISTRY.add(Claim(
+    id="transfer.paper-setting.naive-floor",
+    title="Identity-covariance features, weak bias orthogonal to the non-target concepts only: the naive floor",
+    statement=("Gaussian features (c = 1, the prediction MSE equals the parameter error). With beta^w = t beta_k* + "
+               "b e_K (b^2 = 1): min over lam of the limiting MSE is H = (eps_P^2 eps_Q'^2 - kappa^2)/(eps_P^2 + "
+               "eps_Q'^2 - 2 kappa), eps_Q'^2 = t^2 + b^2, kappa = t (alpha_k* - 1), attained at lam* = c(1 - a*)/a*; "
+               "certified at t = 0 (the orthogonal floor 0.444), t = -0.5 (0.672) and t = +0.5 (0.295)."),
+    source=SOURCE + " §2.8 (the paper's setting as described in public reviews)",
+    provenance="DERIVED in the reconstructed model with the weaker orthogonality (docs/transfer.md §2.8)",
+    params=_PP, predict=_paper_naive_predict, simulate=_paper_naive_simulate,
+    ladders={"fast": Ladder(d=(2000, 4000, 8000, 16000), reps=(400, 200, 100, 50)),
+             "full": Ladder(d=(2000, 4000, 8000, 16000, 32000), reps=(6400, 3200, 1600, 800, 400))},
+    components=tuple(f"MSE(lam*) t={t:g}" for t in PAPER_TS), finite_size=1.0,
+    finite_size_reason="the estimation variance sigma2 d c/((c + lam)^2 n) at lam* > 0: O(1/n) (docs/transfer.md §2.2)",
+    family="transfer",
+    setup=("ladder axis = sample size n; K = 5 concepts e_k, uniform source prior, k* = 0, weak labels "
+           "(1 + t) x_0 + x_K + eps, X ~ N(0, I_30) (c = 1), sigma2 = 1; one draw shared by the three t")))
+
+
+HULL_TS = (-0.5, -1.0)
+#: n MSE and n |w - w*|^2 are chi^2-type variables (relative sd about 1.4 per draw): on this budget they are resolved
+#: to 9-19% (measured at seeds 0-3), the MSE components to under 1%; a 40% error is the declared falsifier (the c = 1
+#: limit is half the c = 1/3 one, and an exact bias removal misses the t < 0 bias entirely)
+PAPER_HULL_FALSIFIER = 0.4
+
+
+def _w_star(p, t):
+    """The population minimiser over the simplex for the weak concept (1 + t) e_k*, t < 0 (docs/transfer.md §2.8)."""
+    w = np.full(p["K"], -t / p["K"])
+    w[0] = 1.0 + t * (p["K"] - 1) / p["K"]
+    return w
+
+
+def _paper_hull_predict(p):
+    if p["design"] != "gaussian":
+        raise ValueError(f"design must be 'gaussian' for this claim (the variance constant needs c = 1), got "
+                         f"{p['design']!r}")
+    c0 = T.convex_hull_limit(p["K"], p["sigma2"], p["b2"], p["design"])[0]
+    return ([c0] + [T.hull_target_bias(p["K"], t) for t in _ts(p)]
+            + [T.hull_target_variance(p["K"], p["sigma2"], p["b2"], t) for t in _ts(p)])
+
+
+def _paper_hull_simulate(p, n, rng, reps):
+    out = np.empty((reps, 1 + 2 * len(_ts(p))))
+    ws = [_w_star(p, t) for t in _ts(p)]
+    for r in range(reps):
+        X = draw_features(n, p["K"] + 1, p["design"], rng)
+        Y = weak_labels(X, 0, p["K"], np.sqrt(p["b2"]), p["sigma2"], rng)
+        out[r, 0] = n * convex_hull_error(X, Y, p["K"], 0)
+        for j, (t, w_star) in enumerate(zip(_ts(p), ws)):
+            w = convex_hull_weights(X, Y + t * X[:, 0], p["K"])
+            e = w.copy()
+            e[0] -= 1.0
+            out[r, 1 + j] = e @ e
+            out[r, 1 + len(ws) + j] = n * np.sum((w - w_star) ** 2)
+    return out
+
+
+REGISTRY.add(Claim(
+    id="transfer.paper-setting.convex-hull",
+    title="Identity-covariance features: the convex hull's limit, and what it leaves of a target component of the bias",
+    statement=("Gaussian features (c = 1): n E||beta_C - beta_Q||^2 -> (sigma2 + b^2) delta (b^2 = 1, orthogonal "
+               "bias); with beta^w = t beta_k* + b e_K and t < 0 the hull keeps the bias t^2 (K - 1)/K (the part of the "
+               "shortfall inside the hull's directions) and n E||beta_C - w*||^2 -> (sigma2 + b^2 + t^2/K)(K - 1) "
+               "around the interior minimiser w*; certified at t = -0.5 and -1 (for t >= 0 the vertex is recovered)."),
+    source=SOURCE + " §2.8 (the paper's setting as described in public reviews)",
+    provenance="DERIVED in the reconstructed model with the weaker orthogonality (docs/transfer.md §2.3, §2.8)",
+    params=dict(_PP, ts=HULL_TS), predict=_paper_hull_predict, simulate=_paper_hull_simulate,
+    falsifier=PAPER_HULL_FALSIFIER,
+    ladders={"fast": Ladder(d=(2000, 4000, 8000, 16000), reps=(3000, 1500, 800, 400)),
+             "full": Ladder(d=(2000, 4000, 8000, 16000, 64000), reps=(24000, 16000, 12000, 8000, 4000))},
+    components=("n*MSE t=0",) + tuple(f"MSE t={t:g}" for t in HULL_TS) + tuple(f"n*|w-w*|^2 t={t:g}" for t in HULL_TS),
+    finite_size=1.0,
+    finite_size_reason=("t = 0: as transfer.convex-hull-limit; t < 0: the minimiser is interior, the fit is least "
+                        "squares on the K - 1 hull directions with E tr((Z^T Z)^-1) = (K - 1)/(n - K) (a K/n "
+                        "correction) and the constraint active with probability exponentially small in n (ladder "
+                        "from n = 2000: w*_k = -t/K is 3.5 sd of a coordinate away from 0 at t = -0.5)"),
+    family="transfer",
+    setup=("ladder axis = sample size n; K = 5, k* = 0, only the K + 1 coordinates along the concepts and the bias "
+           "drawn, X ~ N(0, I) (c = 1), weak labels (1 + t) x_0 + x_K + eps, sigma2 = 1; one draw shared by the t")))
+
+
 # ----- Bayes weights: martingale identity (docs/transfer.md §2.4) -----------------------------------------------------
 
 def _mart_predict(p):
@@ -210,16 +328,42 @@ for _name, _b2 in (("biased", 1.0), ("unbiased", 0.0)):
                "runs (K = 5, uniform prior, k* = 0, X ~ Unif[-1,1], sigma2 = 1)")))
 
 
-REGISTRY.add_shown(Shown(
-    id="transfer.shown.typical-rate",
-    title="The typical (almost-sure) decay rate of the ICL misalignment, (1/n) log M -> -c/sigma2",
-    reason="its convergence is O(n^-1/2) with a slowly decaying bias, too slow for the ladders in reach",
-    family="transfer", figure="transfer_misalignment.png"))
+def _typical_predict(p):
+    return T.typical_rate(p["sigma2"], p["design"])
+
+
+def _typical_simulate(p, n, rng, reps):
+    """Per replicate, the doubling-window slope -(log M_2n - log M_n)/n of one posterior trajectory, with log M
+    computed in log space (w2s.kernels.transfer.icl_log_misalignment; M itself underflows beyond n c/sigma2 ~ 708)."""
+    L = icl_log_misalignment(reps, [n, 2 * n], _prior(p), 0, np.sqrt(p["b2"]), p["sigma2"], p["design"], rng)
+    return -(L[:, 1] - L[:, 0]) / n
+
+
+REGISTRY.add(Claim(
+    id="transfer.typical-rate.biased",
+    title="ICL refinement: the typical misalignment decays at rate c/sigma2, the weak bias cancelling",
+    statement=("(1/n_ICL) log(1 - pi_k*) -> -c/sigma2 almost surely (1/3 for the uniform design, sigma2 = 1), whatever "
+               "the weak bias orthogonal to the concepts: certified as the per-trajectory doubling-window slope "
+               "-(log M_2n - log M_n)/n -> c/sigma2 for |beta^w|^2 = 1, with its n^-1/2 correction."),
+    source=SOURCE + " §2.6", provenance="DERIVED in the reconstructed model (docs/transfer.md §1, §2.6)",
+    params=dict(K=K, b2=1.0, sigma2=1.0, design="uniform"), predict=_typical_predict, simulate=_typical_simulate,
+    ladders={"fast": Ladder(d=(256, 1024, 4096, 16384), reps=(8192, 2048, 512, 128)),
+             "full": Ladder(d=(256, 1024, 4096, 16384, 65536), reps=(32768, 8192, 2048, 512, 128))},
+    components=("-(log M_2n - log M_n)/n",), finite_size=0.5,
+    finite_size_reason=("log M = -min_k S_k + O(1), S_k the log-odds random walk against competitor k: the minimum of "
+                        "K - 1 correlated walks sits O(sqrt n) below its drift, so the window slope has an n^-1/2 "
+                        "correction (measured coefficient about -0.32), and the O(1) terms cancel in the window"),
+    family="transfer",
+    setup=("ladder axis = n_ICL; K = 5, uniform prior, b^2 = 1, sigma2 = 1, X ~ Unif[-1,1] (c = 1/3); one trajectory "
+           "per replicate read at n and 2n; log-space posterior kernel")))
 REGISTRY.add_shown(Shown(
     id="transfer.shown.refined-excess-risk",
     title="Excess risk of fine-tuning on posterior-mean refined labels",
-    reason="shown as a function of the simulated posterior weights; its limit in n_ICL was not derived as a "
-           "separate prediction",
+    reason=("shown as a function of the simulated posterior weights; its limit in n_ICL is 0 and its decay "
+            "exponent lies between r* and 2 r* (the risk is between (1 - pi_k*)^2 K/(K-1) and 2 (1 - pi_k*)^2, "
+            "docs/transfer.md §2.7), but -(1/n) log E[(1 - pi_k*)^2] is a different Chernoff exponent "
+            "(the tilt of the squared misalignment) that was not derived, and plain Monte Carlo reads it only to "
+            "n_ICL ~ 128"),
     family="transfer", figure="transfer_refined_risk.png"))
 
 
