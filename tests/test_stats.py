@@ -330,3 +330,14 @@ def test_variants_need_enough_rungs():
     d, y, s = [32, 64], [1.1, 1.05], [0.01, 0.01]
     assert fit_variants(d, y, s, 1.0) == []
     assert [v.label for v in fit_variants(d + [128], y + [1.02], s + [0.01], 1.0)] == ["without d=32"]
+
+
+def test_systematic_error_does_not_swallow_a_wrong_limit():
+    """The same curved ladder as above with a limit 2% off: sys absorbs the curvature, not the error (REJECTED)."""
+    rng = np.random.default_rng(5)
+    rungs = _rungs(rng, b=-50.0, reps=4000)
+    right = check_component("q", 1.0, rungs, alpha=1.0, z_crit=3.0, fit_p_min=1e-6)
+    wrong = check_component("q", 1.02, rungs, alpha=1.0, z_crit=3.0, fit_p_min=1e-6)
+    assert right.passed and not wrong.passed
+    assert wrong.sys == right.sys  # sys depends on the data only, not on the prediction
+    assert abs(wrong.z) > 3.0

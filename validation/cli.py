@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import math
 import os
 import sys
 import time
@@ -154,18 +155,35 @@ def parse_assignments(claim: Claim, assignments: list[str]) -> dict:
         if key not in params:
             allowed = ", ".join(params) or "(none)"
             raise UsageError(f"unknown parameter {key!r} for claim {claim.id}; allowed: {allowed}")
-        default = params[key]
-        try:
-            if isinstance(default, (int, float)) and not isinstance(default, bool):
-                value = float(text)
-            elif default is None and text.strip().lower() == "none":
-                value = None
-            else:
-                value = ast.literal_eval(text)
-        except (ValueError, SyntaxError):
-            raise UsageError(f"parameter {key}: cannot parse {text!r} as a value") from None
-        params[key] = value
+        params[key] = _parse_value(key, params[key], text)
     return params
+
+
+def _parse_value(key: str, default, text: str):
+    """One ``k=v`` value, typed like the default: integral numbers stay integers for an integer parameter (``K=7``,
+    ``K=7.0``), a string parameter takes the text as it is (``design=gaussian``; quotes optional), anything else is
+    a Python literal (``g_s=[0.1, 1]``)."""
+    try:
+        if isinstance(default, bool):
+            low = text.strip().lower()
+            if low in ("true", "false", "1", "0"):
+                return low in ("true", "1")
+            raise ValueError
+        if isinstance(default, (int, float)) and not isinstance(default, bool):
+            value = float(text)
+            if isinstance(default, int) and value.is_integer() and abs(value) < 2**53:
+                return int(value)
+            return value
+        if isinstance(default, str):
+            stripped = text.strip()
+            if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in "'\"":
+                return ast.literal_eval(stripped)
+            return text
+        if default is None and text.strip().lower() == "none":
+            return None
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        raise UsageError(f"parameter {key}: cannot parse {text!r} as a value") from None
 
 
 def _cmd_list(args) -> int:
@@ -214,7 +232,13 @@ def _cmd_predict(args) -> int:
         pred = claim.prediction(params)
     except (ValueError, TypeError) as exc:
         raise UsageError(f"{claim.id}: {exc}") from None
-    values = {name: float(v) for name, v in zip(claim.components, pred)}
+    labels = claim.labels(params)
+    if len(labels) != len(pred):
+        labels = tuple(f"component {k}" for k in range(len(pred)))
+    values = {name: float(v) for name, v in zip(labels, pred)}
+    if not all(math.isfinite(v) for v in values.values()):
+        bad = ", ".join(k for k, v in values.items() if not math.isfinite(v))
+        raise UsageError(f"{claim.id}: the prediction is not finite at these parameters ({bad})")
     if args.json:
         print(json.dumps({"claim": claim.id, "params": {k: v for k, v in params.items()},
                           "prediction": values, "provenance": claim.provenance}, indent=1, default=str))
