@@ -79,8 +79,8 @@ def convergence_figure(result: ClaimResult, path: Path | None = None):
     bx.set_xlabel("size d (square: weighted mean over rungs; exact at every size)" if alpha == 0
                   else f"d^-{alpha:g}  (x = 0 is d = infinity)")
     bx.set_ylabel("simulated mean - prediction")
-    bx.set_title("squares: extrapolated discrepancy; thick bar +- z_crit stat, thin bar +- z_crit (stat + sys); "
-                 "crosses: model variants", fontsize=7)
+    bx.set_title("squares: extrapolated discrepancy, thick bar +- z_crit stat,\nthin bar +- z_crit sqrt(stat^2 + "
+                 "sys^2); crosses: model variants", fontsize=7)
     fig.suptitle(f"{result.claim.id}: {result.verdict}", fontsize=9)
     if path is None:
         fig.tight_layout()
