@@ -81,3 +81,28 @@ def test_input_checks_at_their_boundaries():
         T.typical_rate(0.0)
     with pytest.raises(ValueError, match="probability vector"):
         T.refined_excess_risk([1.2, -0.2])
+
+
+def _mgf_uniform_mp(lam, sigma2, b):
+    """E[exp(-lam Delta)] for the uniform design at any sigma2, by mpmath over the triangular law of u on [-2, 2]."""
+    import mpmath as mp
+
+    with mp.workdps(30):
+        def f(u):
+            s = lam * u * b / sigma2
+            ew = mp.sinh(s) / s if s != 0 else mp.mpf(1)
+            return mp.exp(-lam * (1 - lam) * u * u / (2 * sigma2)) * ew * (2 - abs(u)) / 4
+        return float(mp.quad(f, [-2, 0, 2]))
+
+
+@pytest.mark.parametrize("lam, sigma2, b2", [(0.3, 2.0, 1.0), (0.6, 0.5, 0.3), (0.5, 3.0, 4.0)])
+def test_uniform_design_mgf_at_any_noise_level(lam, sigma2, b2):
+    """The referee of tests/test_transfer.py is at sigma2 = 1, where u b / sigma2 and u b sigma2 agree."""
+    assert T._mgf(lam, sigma2, math.sqrt(b2), "uniform") == pytest.approx(_mgf_uniform_mp(lam, sigma2, math.sqrt(b2)),
+                                                                          rel=1e-9)
+
+
+def test_refined_excess_risk_needs_a_vector():
+    with pytest.raises(ValueError, match="probability vector"):
+        T.refined_excess_risk(1.0)
+    assert T.refined_excess_risk([1.0, 0.0]) == 0.0
