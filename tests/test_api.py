@@ -18,7 +18,8 @@ def _mean_claim(prediction=0.5, cid="user.api.uniform-mean"):
                  provenance="DERIVED (elementary)", params={"shift": 0.0},
                  predict=lambda p: prediction + p["shift"],
                  simulate=lambda p, d, rng, reps: rng.uniform(size=reps) + 1.0 / d + p["shift"],
-                 ladders={"fast": Ladder(d=(8, 16, 32, 64), reps=(400, 400, 400, 400))}, finite_size=1.0,
+                 # 1600 draws per rung: 99% power against the 10% falsifier needs SE <~ 0.008 (400 gave 93%)
+                 ladders={"fast": Ladder(d=(8, 16, 32, 64), reps=(1600, 1600, 1600, 1600))}, finite_size=1.0,
                  finite_size_reason="exact 1/d shift", falsifier=0.1, family="user")
 
 
@@ -38,7 +39,7 @@ def test_certify_a_users_claim_from_python(tmp_path):
     res = run["user.api.uniform-mean"]
     assert run.passed and res.verdict == "CERTIFIED"
     rows = api.rung_table(run)
-    assert [r["d"] for r in rows] == [8, 16, 32, 64] and all(r["reps"] == 400 for r in rows)
+    assert [r["d"] for r in rows] == [8, 16, 32, 64] and all(r["reps"] == 1600 for r in rows)
     assert rows[0]["mean"] == pytest.approx(0.5 + 1 / 8, abs=5 * rows[0]["se"])
     fig = api.convergence_figure(res)
     assert len(fig.axes) == 2

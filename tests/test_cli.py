@@ -18,6 +18,7 @@ USER_FILE = textwrap.dedent('''
     ID = "user.toy-{tag}"
     PARAMS = {{"q": 0.5}}
     LADDER = Ladder((32, 64, 128, 256), (800, 400, 200, 100))
+    {falsifier_line}
 
     def predict(params):
         return params["q"] * {factor}
@@ -27,9 +28,12 @@ USER_FILE = textwrap.dedent('''
 ''')
 
 
-def _user_file(tmp_path, tag="ok", factor=1.0):
+def _user_file(tmp_path, tag="ok", factor=1.0, falsifier=0.25):
+    """A toy conjecture; with 1600 draws its extrapolated SE is ~0.01 (2% of 0.5), so 99% power needs a falsifier
+    of ~15%; ``falsifier=None`` leaves the default 5%, too fine for this ladder."""
     p = tmp_path / f"toy_{tag}.py"
-    p.write_text(USER_FILE.format(tag=tag, factor=factor))
+    line = "" if falsifier is None else f"FALSIFIER = {falsifier}"
+    p.write_text(USER_FILE.format(tag=tag, factor=factor, falsifier_line=line))
     return p
 
 
@@ -93,12 +97,25 @@ def test_user_conjecture_certified_with_report(tmp_path, capsys):
     doc = json.loads((out / "report.json").read_text())
     assert doc["meta"]["seed"] == 4 and doc["meta"]["all_certified"]
     (claim,) = doc["claims"]
-    assert claim["verdict"] == "CERTIFIED" and claim["power_ok"]
+    assert claim["verdict"] == "CERTIFIED" and claim["falsifier_power"] >= 0.99
     assert [r["d"] for r in claim["checks"][0]["rungs"]] == [32, 64, 128, 256]
     assert "numpy" in doc["meta"]["versions"]
     md = (out / "report.md").read_text()
     assert "user.toy-ok" in md and "CERTIFIED" in md
     assert any(p.name.startswith("convergence_") for p in (out / "figures").iterdir())
+
+
+def test_falsifier_too_fine_for_the_ladder_is_not_certified(tmp_path, capsys):
+    """The right formula, but the default 5% falsifier is below what 1600 draws can detect with 99% power: exit 1,
+    and the report and the summary say why."""
+    f = _user_file(tmp_path, tag="fine", falsifier=None)
+    out = tmp_path / "r"
+    assert main(["certify", "user.toy-fine", "--claims", str(f), "--out", str(out), "--quiet", "--no-figures"]) == 1
+    doc = json.loads((out / "report.json").read_text())
+    (check,) = doc["claims"][0]["checks"]
+    assert abs(check["z"]) <= check["z_crit"] and check["power"] < 0.99 and not check["power_sufficient"]
+    assert "falsifier 0.05 x scale rejected with probability" in " ".join(check["reasons"])
+    assert "falsifier" in capsys.readouterr().out
 
 
 def test_wrong_user_conjecture_exits_1(tmp_path):

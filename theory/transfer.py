@@ -183,9 +183,13 @@ def _mgf(lam: float, sigma2: float, b: float, design: str) -> float:
 
     if design == "uniform":
         val = integrate.quad(lambda u: inner(u) * (2.0 - u) / 2.0, 0.0, 2.0, epsabs=1e-14, epsrel=1e-12)[0]
-    else:  # u ~ N(0, 2); the integrand is even
-        dens = lambda u: math.exp(-u * u / 4.0) / math.sqrt(4.0 * math.pi)  # noqa: E731
-        val = 2.0 * integrate.quad(lambda u: inner(u) * dens(u), 0.0, np.inf, epsabs=1e-14, epsrel=1e-12)[0]
+    else:  # u ~ N(0, 2); the integrand is even, exp(kappa u^2) times the density, finite iff 4 kappa < 1
+        kappa = -lam * (1.0 - lam) / (2.0 * s2) + 0.5 * (lam * b / s2) ** 2
+        if 4.0 * kappa >= 1.0:
+            return math.inf
+        # one exponent (the two factors separately overflow at large u although their product is small)
+        dens = lambda u: math.exp((kappa - 0.25) * u * u) / math.sqrt(4.0 * math.pi)  # noqa: E731
+        val = 2.0 * integrate.quad(dens, 0.0, np.inf, epsabs=1e-14, epsrel=1e-12)[0]
     return val
 
 

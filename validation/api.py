@@ -97,7 +97,8 @@ def rung_table(run: RunResult) -> list[dict]:
             for rung in c.rungs:
                 rows.append({"claim": r.claim.id, "component": c.name, "d": rung.d, "reps": rung.reps,
                              "mean": rung.mean, "se": rung.se, "prediction": c.prediction,
-                             "q_hat": c.fit.q_hat, "se_hat": c.fit.se_hat, "z": c.z, "verdict": r.verdict})
+                             "q_hat": c.fit.q_hat, "se_hat": c.fit.se_hat, "sys": c.sys, "se_total": c.se_total,
+                             "z": c.z, "power": c.power, "verdict": r.verdict})
     return rows
 
 

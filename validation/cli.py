@@ -11,6 +11,7 @@ import argparse
 import ast
 import contextlib
 import json
+import math
 import os
 import sys
 import time
@@ -34,7 +35,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Certify weak-to-strong generalization theorems: simulate finite-d systems along a ladder "
                     "of dimensions and test, with statistics, that they converge to the closed-form prediction.",
         epilog="Examples:\n  w2s list\n  w2s predict ridge.risk.gamma_s<1.under-regularised-teacher lam_t=0.1\n"
-               "  w2s certify 'ridge.risk*' --seed 1 --out my-report\n  w2s certify --claims my_conjecture.py user.",
+               "  w2s certify 'ridge.risk*' --seed 1 --out my-report\n  w2s certify --claims my_conjecture.py user.\n"
+               "  w2s calibrate 'transfer.*' --seeds 20",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
@@ -58,7 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     pc.add_argument("pattern", nargs="?", help="glob or substring of claim ids (default: all claims)")
     pc.add_argument("--tier", choices=("fast", "full"), default="fast",
                     help="fast: minutes on 2 cores (default); full: larger d, more replicates")
-    pc.add_argument("--seed", type=_nonneg_int, default=0, help="root seed (default 0); runs are reproducible")
+    pc.add_argument("--seed", type=_certify_seed, default=0,
+                    help="root seed in [0, 2^32) (default 0); runs are reproducible")
     pc.add_argument("--out", default="w2s-report", help="report directory (default ./w2s-report)")
     pc.add_argument("--alpha", type=_alpha, default=DEFAULT_FAMILY_ALPHA,
                     help=f"family-wise false-alarm rate of the run (default {DEFAULT_FAMILY_ALPHA})")
@@ -66,7 +69,33 @@ def _parser() -> argparse.ArgumentParser:
     pc.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     pc.add_argument("--claims", action="append", default=[], metavar="FILE", help=claims_help)
     pc.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    pk = sub.add_parser("calibrate", help="certify the claims under K independent seeds and measure the false-alarm "
+                                          "rate (per claim and family-wise, with a Clopper-Pearson interval)")
+    pk.add_argument("pattern", nargs="?", help="glob or substring of claim ids (default: all claims)")
+    pk.add_argument("--seeds", type=_pos_int, required=True, metavar="K",
+                    help="number of seeds; seed k is 2^32 + k, disjoint from every `w2s certify --seed`")
+    pk.add_argument("--tier", choices=("fast", "full"), default="fast", help="ladder tier (default fast)")
+    pk.add_argument("--out", default="w2s-calibration",
+                    help="directory of calibration.json and calibration.md, rewritten after every seed "
+                         "(default ./w2s-calibration)")
+    pk.add_argument("--alpha", type=_alpha, default=DEFAULT_FAMILY_ALPHA,
+                    help=f"family-wise false-alarm rate of each run (default {DEFAULT_FAMILY_ALPHA})")
+    pk.add_argument("--jobs", type=_pos_int, default=DEFAULT_JOBS,
+                    help=f"worker processes (default here: {DEFAULT_JOBS}); the results do not depend on it")
+    pk.add_argument("--claims", action="append", default=[], metavar="FILE", help=claims_help)
+    pk.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
+
+
+def _certify_seed(text: str) -> int:
+    from .calibration import MAX_CERTIFY_SEED
+
+    v = _nonneg_int(text)
+    if v > MAX_CERTIFY_SEED:
+        raise argparse.ArgumentTypeError(f"seed must be in [0, 2^32), got {text!r} (larger seeds are calibration "
+                                         "seeds, see `w2s calibrate`)")
+    return v
 
 
 def _nonneg_int(text: str) -> int:
@@ -126,18 +155,35 @@ def parse_assignments(claim: Claim, assignments: list[str]) -> dict:
         if key not in params:
             allowed = ", ".join(params) or "(none)"
             raise UsageError(f"unknown parameter {key!r} for claim {claim.id}; allowed: {allowed}")
-        default = params[key]
-        try:
-            if isinstance(default, (int, float)) and not isinstance(default, bool):
-                value = float(text)
-            elif default is None and text.strip().lower() == "none":
-                value = None
-            else:
-                value = ast.literal_eval(text)
-        except (ValueError, SyntaxError):
-            raise UsageError(f"parameter {key}: cannot parse {text!r} as a value") from None
-        params[key] = value
+        params[key] = _parse_value(key, params[key], text)
     return params
+
+
+def _parse_value(key: str, default, text: str):
+    """One ``k=v`` value, typed like the default: integral numbers stay integers for an integer parameter (``K=7``,
+    ``K=7.0``), a string parameter takes the text as it is (``design=gaussian``; quotes optional), anything else is
+    a Python literal (``g_s=[0.1, 1]``)."""
+    try:
+        if isinstance(default, bool):
+            low = text.strip().lower()
+            if low in ("true", "false", "1", "0"):
+                return low in ("true", "1")
+            raise ValueError
+        if isinstance(default, (int, float)) and not isinstance(default, bool):
+            value = float(text)
+            if isinstance(default, int) and value.is_integer() and abs(value) < 2**53:
+                return int(value)
+            return value
+        if isinstance(default, str):
+            stripped = text.strip()
+            if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in "'\"":
+                return ast.literal_eval(stripped)
+            return text
+        if default is None and text.strip().lower() == "none":
+            return None
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        raise UsageError(f"parameter {key}: cannot parse {text!r} as a value") from None
 
 
 def _cmd_list(args) -> int:
@@ -186,7 +232,13 @@ def _cmd_predict(args) -> int:
         pred = claim.prediction(params)
     except (ValueError, TypeError) as exc:
         raise UsageError(f"{claim.id}: {exc}") from None
-    values = {name: float(v) for name, v in zip(claim.components, pred)}
+    labels = claim.labels(params)
+    if len(labels) != len(pred):
+        labels = tuple(f"component {k}" for k in range(len(pred)))
+    values = {name: float(v) for name, v in zip(labels, pred)}
+    if not all(math.isfinite(v) for v in values.values()):
+        bad = ", ".join(k for k, v in values.items() if not math.isfinite(v))
+        raise UsageError(f"{claim.id}: the prediction is not finite at these parameters ({bad})")
     if args.json:
         print(json.dumps({"claim": claim.id, "params": {k: v for k, v in params.items()},
                           "prediction": values, "provenance": claim.provenance}, indent=1, default=str))
@@ -245,25 +297,75 @@ def _cmd_certify(args) -> int:
     wall = time.perf_counter() - t0
 
     table = Table(title=f"certification ({args.tier} tier, seed {args.seed}, z_crit = {run.z_crit:.2f})")
-    for col in ("claim", "component", "prediction", "extrapolated ± SE", "z", "resolution", "verdict", "s"):
-        table.add_column(col, overflow="fold", justify="right" if col in ("z", "s") else "left")
+    for col in ("claim", "component", "prediction", "extrapolated ± stat ± sys", "z", "detectable", "power",
+                "verdict", "s"):
+        table.add_column(col, overflow="fold", justify="right" if col in ("z", "power", "s") else "left")
     for r in run.results:
         if not r.components:
-            table.add_row(escape(r.claim.id), "—", "—", "—", "—", "—", f"[red]{r.verdict}[/red]: {escape(str(r.error))}",
-                          f"{r.seconds:.1f}")
+            table.add_row(escape(r.claim.id), "—", "—", "—", "—", "—", "—",
+                          f"[red]{r.verdict}[/red]: {escape(str(r.error))}", f"{r.seconds:.1f}")
             continue
         for i, c in enumerate(r.components):
             verdict = ("[green]CERTIFIED[/green]" if r.passed else "[red]REJECTED[/red]") if i == 0 else ""
             if not c.passed:
                 verdict += f" [red]{escape('; '.join(c.reasons))}[/red]"
             table.add_row(escape(r.claim.id) if i == 0 else "", escape(c.name), f"{c.prediction:.5g}",
-                          f"{c.fit.q_hat:.5g} ± {c.fit.se_hat:.2g}", f"{c.z:+.2f}", f"{100 * c.resolution:.2g}%",
-                          verdict, f"{r.seconds:.1f}" if i == 0 else "")
+                          f"{c.fit.q_hat:.5g} ± {c.stat:.2g} ± {c.sys:.2g}", f"{c.z:+.2f}",
+                          f"{100 * c.detectable:.2g}%", f"{c.power:.3f}", verdict, f"{r.seconds:.1f}" if i == 0 else "")
     out = Console(width=max(Console().width, 160))
     out.print(table)
     n_ok = sum(r.passed for r in run.results)
     out.print(f"{n_ok}/{len(run.results)} certified in {wall:.1f} s. Report: {paths['md']} and {paths['json']}")
     return 0 if run.passed else 1
+
+
+def _cmd_calibrate(args) -> int:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.table import Table
+
+    from .calibration import calibrate, calibration_seeds, write_calibration
+    from .runner import LocalExecutor, ProcessExecutor, plan
+
+    reg = _registry(args.claims)
+    claims = _select(reg, args.pattern)
+    seeds = calibration_seeds(args.seeds)
+    console = Console(stderr=True)
+    n_blocks = len(plan(claims, args.tier, seeds[0])[0])
+    console.print(f"[bold]w2s calibrate[/bold]: {len(claims)} claims, tier {args.tier}, {len(seeds)} seeds "
+                  f"(2^32 + 0..{len(seeds) - 1}), {n_blocks} simulation blocks per seed; results in {args.out}")
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TimeRemainingColumn(), console=console, disable=args.quiet, transient=False) as progress:
+        bar = progress.add_task("simulating", total=n_blocks * len(seeds))
+        state = {"seed": 0}
+
+        def on_task(task, seconds):
+            progress.update(bar, advance=1, description=f"seed {state['seed'] + 1}/{len(seeds)} d={task.d:<5d} "
+                                                        f"{task.sim_key[:32]:<32s}")
+
+        def on_seed(result):
+            state["seed"] = result.n_seeds
+            write_calibration(result, args.out)
+
+        executor = ProcessExecutor(args.jobs) if args.jobs > 1 else LocalExecutor()
+        result = calibrate(claims, seeds, tier=args.tier, executor=executor, family_alpha=args.alpha,
+                           on_task=on_task, on_seed=on_seed)
+    paths = write_calibration(result, args.out)
+    rate, lo, hi = result.family_rate()
+    table = Table(title=f"calibration ({args.tier} tier, {result.n_seeds} seeds, z_crit = {result.z_crit:.2f})")
+    for col in ("claim", "failures", "failed checks"):
+        table.add_column(col, overflow="fold")
+    for cid in result.claim_ids:
+        k = result.failures(cid)
+        checks = ", ".join(f"{n} x{m}" for n, m in sorted(result.failed_checks(cid).items()))
+        table.add_row(escape(cid), f"[red]{k}[/red]" if k else "0", escape(checks))
+    out = Console(width=max(Console().width, 120))
+    out.print(table)
+    out.print(f"family-wise false-alarm rate {result.family_failures}/{result.n_seeds} = {rate:.3g}, 95% "
+              f"Clopper-Pearson interval [{lo:.3g}, {hi:.3g}] (design: <= {2 * args.alpha:g} from the z and fit "
+              f"tests). Report: {paths['md']} and {paths['json']}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -274,6 +376,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_list(args)
         if args.command == "predict":
             return _cmd_predict(args)
+        if args.command == "calibrate":
+            return _cmd_calibrate(args)
         return _cmd_certify(args)
     except UsageError as exc:
         print(f"w2s: error: {exc}", file=sys.stderr)

@@ -9,17 +9,19 @@ The generated tests use the ``certify_family`` fixture (``validation/conftest.py
 session, with the same draws and Bonferroni ``z_crit`` as the full ``w2s certify`` run. For every claim:
 
 1. it is certified;
-2. power check: the same data reject the prediction moved by 3 resolutions (in units of the component's scale,
-   away from 0), as in :func:`w2s.validation.stats.check_component`;
-3. it rejects its declared falsifier (``claim.falsifier`` times the scale).
+2. falsifier power: for every component, the probability that a run of this ladder rejects the prediction when the
+   truth is the claim's declared falsifier (``claim.falsifier`` times the scale, with the total error
+   ``sqrt(stat^2 + sys^2)``) is at least :data:`~w2s.validation.stats.POWER_MIN`, as in
+   :func:`w2s.validation.stats.check_component`; a falsifier too fine for the ladder fails here;
+3. this run's data reject the declared falsifier.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from .registry import builtin_registry
+from .stats import POWER_MIN, rejection_power
 
 __all__ = ["explain", "family_tests"]
 
@@ -28,8 +30,9 @@ def explain(result) -> str:
     """A failure message with every component's numbers."""
     lines = [f"{result.claim.id}: {result.verdict} {result.error or ''}"]
     for c in result.components:
-        lines.append(f"  {c.name}: pred {c.prediction:.6g} hat {c.fit.q_hat:.6g} +- {c.fit.se_hat:.2g} z {c.z:+.2f} "
-                     f"res {c.resolution:.3g} p_fit {c.fit.p_value:.3g} {c.reasons}")
+        lines.append(f"  {c.name}: pred {c.prediction:.6g} hat {c.fit.q_hat:.6g} +- {c.stat:.2g} (stat) +- "
+                     f"{c.sys:.2g} (sys) z {c.z:+.2f} power {c.power:.3f} detectable {c.detectable:.3g} "
+                     f"p_fit {c.fit.p_value:.3g} {c.reasons}")
     return "\n".join(lines)
 
 
@@ -49,11 +52,15 @@ def family_tests(family: str) -> dict:
         assert result.passed, explain(result)
 
     @pytest.mark.parametrize("claim_id", ids)
-    def test_power_check_rejects_perturbed_prediction(run, claim_id):
+    def test_falsifier_is_detected_with_power(run, claim_id):
         result = run[claim_id]
-        assert result.power_ok, explain(result)
+        assert result.components, explain(result)
         for c in result.components:
-            assert c.rejects(c.prediction + np.copysign(3 * c.resolution * c.scale, c.prediction or 1.0)), explain(result)
+            delta = result.claim.falsifier * c.scale
+            assert c.power == pytest.approx(rejection_power(delta, c.se_total, c.z_crit), rel=1e-12)
+            assert c.power >= POWER_MIN, (
+                f"{c.name}: the falsifier {result.claim.falsifier} x scale is rejected with probability "
+                f"{c.power:.3f} < {POWER_MIN}; 99% power needs {c.detectable:.3g} x scale\n" + explain(result))
 
     @pytest.mark.parametrize("claim_id", ids)
     def test_declared_falsifier_is_rejected(run, claim_id):
@@ -63,5 +70,5 @@ def family_tests(family: str) -> dict:
             + explain(result))
 
     return {"IDS": ids, "run": run, "test_claim_is_certified": test_claim_is_certified,
-            "test_power_check_rejects_perturbed_prediction": test_power_check_rejects_perturbed_prediction,
+            "test_falsifier_is_detected_with_power": test_falsifier_is_detected_with_power,
             "test_declared_falsifier_is_rejected": test_declared_falsifier_is_rejected}

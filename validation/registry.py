@@ -120,6 +120,8 @@ class Claim:
     falsifier: float = 0.05  #: perturbation, relative to the resolution scale (default |prediction|), to be rejected
     family: str = ""  #: figure/report grouping, e.g. "ridge"
     setup: str = ""  #: how d maps to n etc.
+    #: component labels at other parameters (when a parameter is a grid, e.g. ``g_s``); default: ``components``
+    component_names: Callable[[Mapping[str, Any]], tuple[str, ...]] | None = None
 
     def __post_init__(self):
         if not _ID_RE.match(self.id):
@@ -129,6 +131,9 @@ class Claim:
                 raise ValueError(f"claim {self.id}: unknown tier {tier!r} (allowed: {TIERS})")
         if "fast" not in self.ladders:
             raise ValueError(f"claim {self.id}: a 'fast' ladder is required")
+        if not (np.isfinite(self.falsifier) and self.falsifier > 0):
+            raise ValueError(f"claim {self.id}: falsifier must be finite and > 0 (relative to the scale), "
+                             f"got {self.falsifier}")
         if self.finite_size < 0:
             raise ValueError(f"claim {self.id}: finite_size must be >= 0 (0: exact at every size)")
         for tier, lad in self.ladders.items():
@@ -145,11 +150,20 @@ class Claim:
             raise ValueError(f"tier must be one of {TIERS}, got {tier!r}")
         return self.ladders.get(tier, self.ladders["fast"])
 
+    def labels(self, params: Mapping[str, Any] | None = None) -> tuple[str, ...]:
+        """Component labels at ``params`` (default: the claim's own parameters, i.e. :attr:`components`)."""
+        if params is None or self.component_names is None:
+            return tuple(self.components)
+        return tuple(self.component_names(dict(params)))
+
     def prediction(self, params: Mapping[str, Any] | None = None) -> np.ndarray:
-        """Prediction as a 1-D float array with one entry per component."""
+        """Prediction as a 1-D float array with one entry per component (per label at overridden ``params``)."""
         p = np.atleast_1d(np.asarray(self.predict(dict(self.params if params is None else params)), float))
-        if p.shape != (len(self.components),):
-            raise ValueError(f"claim {self.id}: predict returned shape {p.shape}, expected ({len(self.components)},)")
+        expected = len(self.labels(params))
+        if p.shape != (expected,):
+            if params is not None and self.component_names is None and p.ndim == 1 and p.size > 0:
+                return p  # a grid parameter changed the number of components; labels are positional then
+            raise ValueError(f"claim {self.id}: predict returned shape {p.shape}, expected ({expected},)")
         return p
 
     @property
@@ -373,21 +387,52 @@ def load_claims_file(path: str | Path, registry: Registry | None = None) -> list
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     before = set(registry.claims)
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as exc:  # a user error: one line naming the file and the line
+        sys.modules.pop(name, None)
+        raise ValueError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from None
+    except (Exception, SystemExit) as exc:
+        sys.modules.pop(name, None)
+        tb = exc.__traceback__
+        line = None
+        while tb is not None:  # the innermost frame of the user's file
+            if Path(tb.tb_frame.f_code.co_filename) == path or tb.tb_frame.f_code.co_filename == str(path):
+                line = tb.tb_lineno
+            tb = tb.tb_next
+        where = f"{path}:{line}" if line is not None else str(path)
+        raise ValueError(f"{where}: importing the claims file failed: {type(exc).__name__}: {exc}") from None
     added: list[Claim] = [registry.claims[k] for k in registry.claims if k not in before]
     if hasattr(module, "CLAIMS"):
-        for c in module.CLAIMS:
+        listed = module.CLAIMS
+        if not isinstance(listed, (list, tuple)) or not all(isinstance(c, Claim) for c in listed):
+            raise ValueError(f"{path}: CLAIMS must be a list of Claim objects (w2s.validation.registry.Claim)")
+        for c in listed:
             if c.id not in registry.claims:
                 added.append(registry.add(c))
     elif not added:
         if not (hasattr(module, "predict") and hasattr(module, "simulate")):
             raise ValueError(f"{path} defines neither CLAIMS nor predict() and simulate()")
+        if not (callable(module.predict) and callable(module.simulate)):
+            raise ValueError(f"{path}: predict and simulate must be functions")
         ladder = getattr(module, "LADDER", Ladder((64, 128, 256, 512), (400, 200, 100, 50)))
         if isinstance(ladder, Mapping):
             ladders = dict(ladder)
         else:
             ladders = {"fast": ladder}
-        claim = Claim(
+        if not all(isinstance(v, Ladder) for v in ladders.values()):
+            raise ValueError(f"{path}: LADDER must be a Ladder (or a dict of tier -> Ladder)")
+        try:
+            claim = _module_claim(module, path, ladders)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{path}: {exc}") from None
+        added.append(registry.add(claim))
+    return added
+
+
+def _module_claim(module, path: Path, ladders: dict) -> Claim:
+    """The claim a file defines through module-level ``predict``/``simulate`` and optional constants."""
+    return Claim(
             id=getattr(module, "ID", f"user.{path.stem}"),
             title=getattr(module, "TITLE", path.stem),
             statement=getattr(module, "STATEMENT", (module.__doc__ or "").strip() or "user conjecture"),
@@ -403,5 +448,3 @@ def load_claims_file(path: str | Path, registry: Registry | None = None) -> list
             falsifier=float(getattr(module, "FALSIFIER", 0.05)),
             family="user",
         )
-        added.append(registry.add(claim))
-    return added

@@ -42,7 +42,10 @@ def convergence_figure(result: ClaimResult, path: Path | None = None):
     Left: |mean_d - prediction| vs d (log-log, SE bars; lower bars clipped at 90% of the point so they stay
     on a log axis) with the fitted |Q_hat - Q + a d^-alpha|. Right: the signed discrepancy against d^-alpha,
     where the weighted fit is a straight line whose intercept at d = inf (x = 0) is the extrapolated
-    discrepancy, drawn with its +- z_crit SE interval: the claim is certified when that interval covers 0."""
+    discrepancy, drawn with two bars: +- z_crit stat (thick, statistical only) and +- z_crit sqrt(stat^2 + sys^2)
+    (thin, wide caps; the systematic error of the extrapolation included). The intercepts of the model variants
+    that define sys (without the smallest rung, with a d^-2alpha term) are the small crosses beside it. The claim
+    is certified (as far as z goes) when the thin bar covers 0."""
     plt = pyplot()
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(11.0, 4.0), dpi=110)
     for k, c in enumerate(result.components):
@@ -58,16 +61,14 @@ def convergence_figure(result: ClaimResult, path: Path | None = None):
         if c.fit.alpha == 0:  # exact at every size: the weighted mean over rungs, drawn right of the ladder
             bx.errorbar(d, dev, yerr=se, fmt="o", ms=4, capsize=3, color=color, label=c.name)
             bx.axhline(c.fit.q_hat - c.prediction, color=color, alpha=0.6, lw=1)
-            bx.errorbar([d[-1] * 2.0], [c.fit.q_hat - c.prediction], yerr=[c.z_crit * c.fit.se_hat], fmt="s",
-                        ms=5, capsize=4, color=color, alpha=0.8)
+            _limit_bars(bx, d[-1] * 2.0, c, color, offset=d[-1] * 0.15)
             bx.set_xscale("log")
             continue
         x = d ** (-c.fit.alpha)
         bx.errorbar(x, dev, yerr=se, fmt="o", ms=4, capsize=3, color=color, label=c.name)
         xx = np.linspace(0.0, x.max() * 1.05, 50)
         bx.plot(xx, c.fit.q_hat - c.prediction + c.fit.a * xx, "-", color=color, alpha=0.6, lw=1)
-        bx.errorbar([0.0], [c.fit.q_hat - c.prediction], yerr=[c.z_crit * c.fit.se_hat], fmt="s", ms=5,
-                    capsize=4, color=color, alpha=0.8)
+        _limit_bars(bx, 0.0, c, color, offset=0.02 * x.max())
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("dimension d")
@@ -78,12 +79,30 @@ def convergence_figure(result: ClaimResult, path: Path | None = None):
     bx.set_xlabel("size d (square: weighted mean over rungs; exact at every size)" if alpha == 0
                   else f"d^-{alpha:g}  (x = 0 is d = infinity)")
     bx.set_ylabel("simulated mean - prediction")
-    bx.set_title("squares: extrapolated discrepancy +- z_crit SE", fontsize=8)
+    bx.set_title("squares: extrapolated discrepancy, thick bar +- z_crit stat,\nthin bar +- z_crit sqrt(stat^2 + "
+                 "sys^2); crosses: model variants", fontsize=7)
     fig.suptitle(f"{result.claim.id}: {result.verdict}", fontsize=9)
     if path is None:
         fig.tight_layout()
         return fig
     return save(fig, path)
+
+
+def _limit_bars(ax, x0: float, c, color: str, offset: float) -> None:
+    """The extrapolated discrepancy at ``x0`` with its statistical (thick) and total (thin) z_crit bars, and the
+    model variants' intercepts (crosses, at ``x0 - offset``)."""
+    y0 = c.fit.q_hat - c.prediction
+    ax.errorbar([x0], [y0], yerr=[c.z_crit * c.se_total], fmt="none", elinewidth=0.8, capsize=7, color=color,
+                alpha=0.8)
+    ax.errorbar([x0], [y0], yerr=[c.z_crit * c.stat], fmt="s", ms=5, elinewidth=2.5, capsize=3, color=color,
+                alpha=0.8)
+    for v in c.variants:
+        ax.plot([x0 - offset], [v.fit.q_hat - c.prediction], "x", ms=4, color=color, alpha=0.8)
+
+
+def _pm(x: float, stat: float, sys: float) -> str:
+    """``Q_hat ± stat ± sys`` (the systematic part omitted when the model is exact at every size)."""
+    return f"{x:.5g} ± {stat:.2g} ± {sys:.2g}"
 
 
 def _fmt(x: float, se: float | None = None) -> str:
@@ -165,25 +184,32 @@ def _markdown(run: RunResult, meta: dict, conv: dict, family_figs: list, registr
         f"extrapolation E[Q_d] = Q + a d^-alpha; a claim is certified when every component has |z| <= "
         f"z_crit = {run.z_crit:.3f} (Bonferroni over {run.n_tests} components, family-wise alpha = "
         f"{run.family_alpha}), an acceptable fit (p >= {run.family_alpha / run.n_tests:.2g}), a discrepancy that "
-        "does not grow along the ladder, and (for sign components) a resolved sign. *Resolution* is the smallest "
-        "relative error of the prediction this run would detect, z_crit x SE / |prediction|; the *power* column "
-        "says whether the same data reject the prediction scaled by (1 + 3 resolution), and *falsifier* whether "
-        "they reject the claim's declared perturbation.",
+        "does not grow along the ladder, (for sign components) a resolved sign, and enough power: the "
+        "probability that this ladder rejects the prediction when the truth is the claim's declared falsifier "
+        "(prediction moved by falsifier x scale) is at least 0.99. The extrapolated limit is quoted as "
+        "Q_hat ± stat ± sys: *stat* is the weighted fit's standard error, *sys* the systematic error of the "
+        "extrapolation (the spread of the intercepts of the fit without the smallest rung and of the fit with an "
+        "extra d^-2alpha term, beyond what their statistical errors explain; 0 for quantities exact at every "
+        "size); z and every test use sqrt(stat^2 + sys^2). *Detectable* is the smallest relative error of the "
+        "prediction this run detects with 99% power; *power* the probability of rejecting the falsifier; "
+        "*rejected* whether this run's data do reject it. Method: docs/statistics.md.",
         "",
-        "| claim | component | prediction | extrapolated | z | resolution | verdict | power | falsifier | s |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| claim | component | prediction | extrapolated ± stat ± sys | z | detectable (99%) | falsifier | power "
+        "| verdict | rejected | s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in run.results:
         if not r.components:
-            lines.append(f"| `{r.claim.id}` | — | — | — | — | — | {r.verdict} | — | — | {r.seconds:.1f} |")
+            lines.append(f"| `{r.claim.id}` | — | — | — | — | — | — | — | {r.verdict} | — | {r.seconds:.1f} |")
             continue
         for i, c in enumerate(r.components):
             head = f"`{r.claim.id}`" if i == 0 else ""
-            tail = (f"{r.verdict}", "yes" if r.power_ok else "NO",
-                    f"{'rejects' if r.falsifier_rejected else 'NOT rejected'} +{100 * r.claim.falsifier:g}%",
-                    f"{r.seconds:.1f}") if i == 0 else ("", "", "", "")
-            lines.append(f"| {head} | {c.name} | {_fmt(c.prediction)} | {_fmt(c.fit.q_hat, c.fit.se_hat)} | "
-                         f"{c.z:+.2f} | {100 * c.resolution:.2g}% | " + " | ".join(tail) + " |")
+            verdict, rejected, secs = ((r.verdict, "yes" if r.falsifier_rejected else "NO", f"{r.seconds:.1f}")
+                                       if i == 0 else ("", "", ""))
+            power = f"{c.power:.3f}" + ("" if c.power_sufficient else " **< 0.99**")
+            lines.append(f"| {head} | {c.name} | {_fmt(c.prediction)} | {_pm(c.fit.q_hat, c.stat, c.sys)} | "
+                         f"{c.z:+.2f} | {100 * c.detectable:.2g}% | {100 * r.claim.falsifier:g}% | {power} | "
+                         f"{verdict} | {rejected} | {secs} |")
     shown = [s for s in (registry.shown.values() if registry is not None else [])
              if s.family in {r.claim.family for r in run.results}]
     if shown:
@@ -213,9 +239,13 @@ def _markdown(run: RunResult, meta: dict, conv: dict, family_figs: list, registr
             lines += ["", f"**Error:** {r.error}"]
         for comp in r.components:
             f = comp.fit
+            variants = "; ".join(f"{v.label}: {v.fit.q_hat:.6g} (shift {v.shift:+.2g} ± {v.se_shift:.2g})"
+                                 for v in comp.variants)
             lines += ["", f"Component `{comp.name}`: prediction {_fmt(comp.prediction)}, extrapolated "
-                          f"{_fmt(f.q_hat, f.se_hat)}, z = {comp.z:+.2f}, resolution {100 * comp.resolution:.2g}%, "
+                          f"{_pm(f.q_hat, comp.stat, comp.sys)} (stat, sys), z = {comp.z:+.2f}, detectable with "
+                          f"99% power {100 * comp.detectable:.2g}%, falsifier power {comp.power:.4f}, "
                           f"fit chi2 = {f.chi2:.2f} on {f.dof} dof (p = {f.p_value:.3g}), a = {f.a:.3g} ± {f.se_a:.2g}"
+                          + (f"; model variants: {variants}" if variants else "")
                           + (f"; **{'; '.join(comp.reasons)}**" if comp.reasons else ""),
                       "", "| d | replicates | mean | SE | mean - prediction |", "|---|---|---|---|---|"]
             for rs in comp.rungs:

@@ -284,13 +284,19 @@ class ClaimResult:
         return self.error is None and bool(self.components) and all(c.passed for c in self.components)
 
     @property
-    def power_ok(self) -> bool:
-        return self.error is None and bool(self.components) and all(c.power_ok for c in self.components)
+    def power(self) -> float:
+        """Smallest component probability of rejecting the declared falsifier (nan without components)."""
+        return min((c.power for c in self.components), default=float("nan"))
 
     @property
     def resolution(self) -> float:
         """Worst (largest) component resolution."""
         return max((c.resolution for c in self.components), default=float("nan"))
+
+    @property
+    def detectable(self) -> float:
+        """Worst (largest) component error detected with 99% power, relative to its scale."""
+        return max((c.detectable for c in self.components), default=float("nan"))
 
     @property
     def verdict(self) -> str:
@@ -305,9 +311,10 @@ class ClaimResult:
             "ladder": self.claim.ladder(self.tier).to_dict(),
             "verdict": self.verdict,
             "passed": self.passed,
-            "power_ok": self.power_ok,
+            "falsifier_power": self.power,
             "falsifier_rejected": self.falsifier_rejected,
             "resolution": self.resolution,
+            "detectable_99": self.detectable,
             "seconds": self.seconds,
             "error": self.error,
             "checks": [c.to_dict() for c in self.components],
@@ -447,7 +454,7 @@ def _certify(claim: Claim, tier: str, keys: list[tuple], raw: dict, z_crit: floa
         checks.append(check_component(
             name, float(pred[j]), rungs, alpha=claim.finite_size, z_crit=z_crit, fit_p_min=fit_p_min,
             scale=None if claim.scale is None else claim.scale[j],
-            sign_required=bool(claim.sign[j]) if claim.sign is not None else False))
+            sign_required=bool(claim.sign[j]) if claim.sign is not None else False, falsifier=claim.falsifier))
     # the falsifier moves each prediction by `falsifier` times its resolution scale (|prediction| unless the
     # claim gives one, so that a prediction of exactly 0 is perturbed too), away from 0
     falsified = all(c.rejects(c.prediction + np.copysign(claim.falsifier * c.scale, c.prediction or 1.0))

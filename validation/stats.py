@@ -1,7 +1,9 @@
 r"""Convergence statistics: does a ladder of finite-d simulations converge to the predicted limit?
 
-The statistical model (``shared/CERTIFICATION.md``)
---------------------------------------------------
+The method is described, with its derivations, in ``docs/statistics.md``; this docstring is its summary.
+
+The statistical model
+---------------------
 A claim predicts ``Q_inf``; at dimension ``d`` the simulated quantity ``Q_d`` has mean
 
     E[Q_d] = Q_inf + a d^(-alpha) + o(d^(-alpha))
@@ -14,29 +16,58 @@ error ``se_d = sd_d / sqrt(R_d)``; for ``R_d >= 20`` the mean is Gaussian to goo
 
 1. **Extrapolation.** Weighted least squares of ``ybar_d`` on ``[1, d^(-alpha)]`` with weights ``1/se_d^2``
    (the Gauss–Markov / maximum-likelihood estimator under the model above). The intercept ``Q_hat`` estimates
-   ``Q_inf``; its standard error ``SE_hat = sqrt([(X^T W X)^{-1}]_{00})`` is exact under the model (no
-   rescaling by the residuals: the ``se_d`` are measured, not guessed).
+   ``Q_inf``; its statistical standard error ``stat = sqrt([(X^T W X)^{-1}]_{00})`` is exact under the model
+   (no rescaling by the residuals: the ``se_d`` are measured, not guessed).
 2. **Goodness of fit.** ``chi2 = sum_d (ybar_d - fit_d)^2 / se_d^2`` has ``n_rungs - 2`` degrees of freedom
-   under the model. A small p-value means the finite-size model is wrong (e.g. a missing ``d^(-2 alpha)`` term
-   at small ``d``): the claim is then *not* certified and the report says so, rather than hiding it by
-   inflating errors.
-3. **Test of the prediction.** ``z = (Q_hat - Q_inf) / SE_hat`` is standard normal when the prediction is
-   right. Certified when ``|z| <= z_crit``, with ``z_crit`` the Bonferroni two-sided critical value for a
-   family-wise false-alarm rate ``alpha_family`` over all components of all claims of the run
-   (:func:`bonferroni_z`). The goodness-of-fit test uses the same per-test level.
-4. **Shrinking discrepancy.** The raw discrepancy ``|ybar_d - Q_inf|`` at the largest ``d`` must not exceed that
-   at the smallest ``d`` by more than ``z_crit`` joint standard errors (a wrong limit with a lucky extrapolation
-   would typically fail here).
+   under the model. A small p-value means the finite-size model is wrong: the claim is then *not* certified.
+3. **Systematic error of the extrapolation.** The model is an asymptotic expansion truncated after one term; a
+   neglected ``d^(-2 alpha)`` term, or a smallest rung outside the asymptotic regime, shifts ``Q_hat`` by an
+   amount ``stat`` does not show, and that the chi-square test at a Bonferroni level catches only when gross.
+   As continuum extrapolations in lattice field theory do, the same data are refitted with variants of the model:
+
+   * ``k = 1``: the model without the smallest rung (``n_rungs >= 3``);
+   * ``k = 2``: the model with an extra term ``b d^(-2 alpha)`` (``n_rungs >= 4``, so one degree of freedom
+     is left).
+
+   Each variant's intercept ``q_k`` (with statistical error ``s_k``) is linear and unbiased under the main model,
+   and ``Q_hat`` is the efficient (minimum-variance) such estimator, so ``Cov(Q_hat, q_k - Q_hat) = 0`` and
+
+       Var(q_k - Q_hat) = s_k^2 - stat^2        (exactly, under the main model),
+
+   so the shift ``Delta_k = q_k - Q_hat`` has a known statistical noise ``sigma_k = sqrt(s_k^2 - stat^2)``, and
+   the systematic error is the largest shift beyond one such standard deviation:
+
+       sys = max_k max(0, |Delta_k| - sigma_k).
+
+   A shift within its own noise counts nothing (a variant that is merely noisier than the main fit, as the
+   ``d^(-2 alpha)`` fit is, by 1.5-2 times, does not inflate the error); a real shift ``b >> sigma_k`` counts
+   ``b - O(sigma_k)``. The unbiased estimate of ``b^2``, ``max(0, Delta_k^2 - sigma_k^2)``, would count noise
+   more: its square root is ``sigma_k sqrt(chi2_1 - 1)`` under the model, which often exceeds ``sigma_k`` and,
+   through the power requirement of step 6, fails correct claims at random (``docs/statistics.md`` gives the
+   numbers). ``alpha = 0`` (exact at every size): ``sys = 0``.
+   The total error is ``SE = sqrt(stat^2 + sys^2)``; a certificate is quoted as ``Q_hat +- stat +- sys``.
+4. **Test of the prediction.** ``z = (Q_hat - Q_inf) / SE`` is standard normal (or narrower, since ``sys >= 0``)
+   when the prediction is right. Certified when ``|z| <= z_crit``, with ``z_crit`` the Bonferroni two-sided
+   critical value for a family-wise false-alarm rate ``alpha_family`` over all components of all claims of the
+   run (:func:`bonferroni_z`). The goodness-of-fit test uses the same per-test level.
+5. **Shrinking discrepancy.** The raw discrepancy ``|ybar_d - Q_inf|`` at the largest ``d`` must not exceed that
+   at the smallest ``d`` by more than ``z_crit`` joint standard errors.
 
    ``alpha = 0`` declares a quantity whose mean is exact at every size (an identity in law, such as a
    martingale's mean, or an exact reduced simulator against the full one): the model is then ``E[Q_d] = Q``,
    step 1 is the inverse-variance weighted mean of the rungs, and step 2 tests that the rungs agree
    (``n_rungs - 1`` degrees of freedom).
-5. **Resolution.** ``res = z_crit * SE_hat / scale`` (``scale = |Q_inf|`` unless the claim gives one): the
-   smallest relative error of the prediction this run would detect. A certificate is quoted with it.
-6. **Power check.** The same data must reject the prediction scaled by ``(1 + 3 res)``: then
-   ``|z'| ~ 3 z_crit``; failing this means the statistics cannot tell the claim from its perturbation.
-7. **Sign components** (e.g. ``R_s - R_t``, whose sign is the claim): additionally ``|Q_hat| / SE_hat >= z_crit``
+6. **Power against the declared falsifier.** Every claim declares a falsifier: the prediction moved by
+   ``delta = falsifier x scale`` (``scale = |Q_inf|`` unless the claim gives one). If the truth were the
+   falsifier, ``Q_hat ~ N(Q_inf +- delta, SE^2)`` and this run would reject ``Q_inf`` with probability
+
+       P = Phi(delta/SE - z_crit) + Phi(-delta/SE - z_crit).
+
+   Certified only when ``P >= 0.99`` (:data:`POWER_MIN`): a claim whose falsifier is too fine for its ladder
+   fails, and says so. The report gives, per component, the smallest relative error detected with 99% power
+   (``delta_99 / scale`` with ``P(delta_99) = 0.99``; about ``(z_crit + 2.33) SE / scale``), and the
+   *resolution* ``z_crit SE / scale`` (the error detected with probability one half).
+7. **Sign components** (e.g. ``R_s - R_t``, whose sign is the claim): additionally ``|Q_hat| / SE >= z_crit``
    with the predicted sign, i.e. the sign itself is resolved by the data.
 """
 
@@ -45,16 +76,23 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+from scipy import optimize as spo
 from scipy import stats as sps
 
 __all__ = [
     "DEFAULT_FAMILY_ALPHA",
+    "POWER_MIN",
     "bonferroni_z",
     "RungStats",
     "Fit",
+    "Variant",
     "ComponentCheck",
     "rung_stats",
     "fit_extrapolation",
+    "fit_variants",
+    "systematic_error",
+    "rejection_power",
+    "detectable_shift",
     "check_component",
 ]
 
@@ -63,6 +101,9 @@ DEFAULT_FAMILY_ALPHA = 0.01
 
 #: Fewest replicates per rung for which the Gaussian approximation of a rung mean is accepted.
 MIN_REPS = 20
+
+#: Required probability that a run rejects the prediction when the truth is the claim's declared falsifier.
+POWER_MIN = 0.99
 
 
 def bonferroni_z(n_tests: int, family_alpha: float = DEFAULT_FAMILY_ALPHA) -> float:
@@ -101,44 +142,126 @@ def rung_stats(d: int, samples: np.ndarray) -> RungStats:
 
 @dataclass(frozen=True)
 class Fit:
-    """Weighted least-squares fit ``ybar_d = q_hat + a d^(-alpha)``."""
+    """Weighted least-squares fit ``ybar_d = q_hat + a d^(-alpha) [+ b d^(-2 alpha)]`` over rungs ``d >= d_min``."""
 
     alpha: float
     q_hat: float
-    se_hat: float
+    se_hat: float  #: statistical standard error of the intercept
     a: float
     se_a: float
     chi2: float
     dof: int
     p_value: float  #: goodness of fit; nan when dof = 0
+    terms: int = 1  #: correction terms d^(-k alpha), k = 1..terms (0 when alpha = 0)
+    d_min: int = 0  #: smallest rung used
+    b: float = 0.0  #: coefficient of d^(-2 alpha) when terms = 2
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def fit_extrapolation(d, mean, se, alpha: float) -> Fit:
-    """WLS extrapolation to ``d = inf`` (see the module docstring, step 1-2)."""
+def fit_extrapolation(d, mean, se, alpha: float, terms: int = 1) -> Fit:
+    """WLS extrapolation to ``d = inf`` (module docstring, steps 1-2), with ``terms`` correction terms.
+
+    The columns are ``(d_min/d)^(k alpha)`` (in ``(0, 1]``; rescaling a column leaves the intercept unchanged)
+    and the whitened system is solved by QR, so that the two-term fit stays well conditioned when ``d`` spans
+    several decades.
+    """
     d = np.asarray(d, dtype=float)
     y = np.asarray(mean, dtype=float)
     s = np.asarray(se, dtype=float)
     if alpha < 0:
         raise ValueError(f"finite-size exponent alpha must be >= 0, got {alpha}")
+    if terms not in (1, 2):
+        raise ValueError(f"terms must be 1 or 2, got {terms}")
     exact = alpha == 0
-    if d.size < (1 if exact else 2):
-        raise ValueError("extrapolation needs at least 2 rungs (1 for a quantity exact at every size)")
+    n_par = 1 if exact else 1 + terms
+    if d.size < n_par:
+        raise ValueError("extrapolation needs at least 2 rungs (1 for a quantity exact at every size, 3 for "
+                         "two correction terms)")
     if np.any(s <= 0) or not np.all(np.isfinite(s)):
         raise ValueError("standard errors must be finite and > 0 (are all replicates identical?)")
-    X = np.ones((d.size, 1)) if exact else np.column_stack([np.ones_like(d), d ** (-alpha)])
-    w = 1.0 / s**2
-    XtW = X.T * w
-    cov = np.linalg.inv(XtW @ X)
-    beta = cov @ (XtW @ y)
+    d0 = float(d.min())
+    x = (d0 / d) ** alpha
+    X = np.column_stack([x**k for k in range(n_par)])
+    sw = 1.0 / s
+    q, r = np.linalg.qr(X * sw[:, None])
+    beta = np.linalg.solve(r, q.T @ (y * sw))
+    rinv = np.linalg.inv(r)
+    cov = rinv @ rinv.T
     resid = y - X @ beta
-    chi2 = float(np.sum(w * resid**2))
-    dof = int(d.size - X.shape[1])
+    chi2 = float(np.sum((resid * sw) ** 2))
+    dof = int(d.size - n_par)
     p = float(sps.chi2.sf(chi2, dof)) if dof > 0 else float("nan")
-    a, a_se = (0.0, 0.0) if exact else (float(beta[1]), float(np.sqrt(cov[1, 1])))
-    return Fit(float(alpha), float(beta[0]), float(np.sqrt(cov[0, 0])), a, a_se, chi2, dof, p)
+    if exact:
+        a = a_se = b = 0.0
+    else:  # back to the units of E[Q_d] = Q + a d^-alpha + b d^-2alpha
+        a, a_se = float(beta[1] * d0**alpha), float(np.sqrt(cov[1, 1]) * d0**alpha)
+        b = float(beta[2] * d0 ** (2 * alpha)) if terms == 2 else 0.0
+    return Fit(float(alpha), float(beta[0]), float(np.sqrt(cov[0, 0])), a, a_se, chi2, dof, p,
+               0 if exact else terms, int(d0), b)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A refit of the same data with a variant of the finite-size model (module docstring, step 3)."""
+
+    label: str
+    fit: Fit
+    shift: float  #: q_k - Q_hat
+    se_shift: float  #: sqrt(s_k^2 - stat^2), the standard deviation of the shift under the main model
+    excess: float  #: max(0, |shift| - se_shift), the shift beyond one standard deviation of its statistical noise
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "fit": self.fit.to_dict(), "shift": self.shift, "se_shift": self.se_shift,
+                "excess": self.excess}
+
+
+def fit_variants(d, mean, se, alpha: float, main: Fit | None = None) -> list[Variant]:
+    """The variants of step 3 that the ladder allows: without the smallest rung (``>= 3`` rungs), and with an
+    extra ``d^(-2 alpha)`` term (``>= 4`` rungs). None for ``alpha = 0``."""
+    d = np.asarray(d, dtype=float)
+    y = np.asarray(mean, dtype=float)
+    s = np.asarray(se, dtype=float)
+    if alpha == 0:
+        return []
+    main = main or fit_extrapolation(d, y, s, alpha)
+    order = np.argsort(d)
+    d, y, s = d[order], y[order], s[order]
+    fits = []
+    if d.size >= 3:
+        fits.append((f"without d={int(d[0])}", fit_extrapolation(d[1:], y[1:], s[1:], alpha)))
+    if d.size >= 4:
+        fits.append((f"+ d^-{2 * alpha:g} term", fit_extrapolation(d, y, s, alpha, terms=2)))
+    out = []
+    for label, f in fits:
+        shift = f.q_hat - main.q_hat
+        var = max(0.0, f.se_hat**2 - main.se_hat**2)  # >= 0 exactly; max() only guards rounding
+        sigma = float(np.sqrt(var))
+        out.append(Variant(label, f, float(shift), sigma, max(0.0, abs(float(shift)) - sigma)))
+    return out
+
+
+def systematic_error(variants: list[Variant]) -> float:
+    """``sys = max_k max(0, |shift_k| - se_shift_k)`` (0 without variants)."""
+    return max((v.excess for v in variants), default=0.0)
+
+
+def rejection_power(delta: float, se: float, z_crit: float) -> float:
+    """Probability that a two-sided z-test at ``z_crit`` rejects when the estimate is ``N(shift delta, se^2)``:
+    ``Phi(delta/se - z_crit) + Phi(-delta/se - z_crit)``."""
+    if not se > 0:
+        raise ValueError(f"se must be > 0, got {se}")
+    t = abs(delta) / se
+    return float(sps.norm.cdf(t - z_crit) + sps.norm.cdf(-t - z_crit))
+
+
+def detectable_shift(se: float, z_crit: float, power: float = POWER_MIN) -> float:
+    """Smallest shift ``delta >= 0`` with :func:`rejection_power` ``= power`` (about ``(z_crit + z_power) se``)."""
+    if not 2 * sps.norm.sf(z_crit) < power < 1:
+        raise ValueError(f"power must be in (test level, 1), got {power}")
+    hi = (z_crit + sps.norm.isf(1 - power) + 1.0) * se
+    return float(spo.brentq(lambda x: rejection_power(x, se, z_crit) - power, 0.0, hi, xtol=1e-12 * hi))
 
 
 @dataclass(frozen=True)
@@ -149,50 +272,80 @@ class ComponentCheck:
     prediction: float
     fit: Fit
     rungs: list[RungStats]
-    z: float
+    z: float  #: (Q_hat - prediction) / se_total
     z_crit: float
-    resolution: float
+    sys: float  #: systematic error of the extrapolation (step 3)
+    resolution: float  #: z_crit se_total / scale
     scale: float
     fit_ok: bool
     shrink_ok: bool
     sign_required: bool
     sign_ok: bool
-    power_z: float  #: z of the (1 + 3 res)-perturbed prediction
-    power_ok: bool
+    falsifier: float  #: declared falsifier, relative to scale
+    power: float  #: probability that a run rejects the falsifier (step 6)
+    detectable: float  #: smallest relative error (units of scale) detected with probability POWER_MIN
+    variants: list[Variant] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
 
     @property
+    def stat(self) -> float:
+        """Statistical standard error of the extrapolated limit."""
+        return self.fit.se_hat
+
+    @property
+    def se_total(self) -> float:
+        """``sqrt(stat^2 + sys^2)``: the error used by every test."""
+        return float(np.hypot(self.fit.se_hat, self.sys))
+
+    @property
+    def power_sufficient(self) -> bool:
+        return self.power >= POWER_MIN
+
+    @property
     def passed(self) -> bool:
-        return abs(self.z) <= self.z_crit and self.fit_ok and self.shrink_ok and self.sign_ok
+        return (abs(self.z) <= self.z_crit and self.fit_ok and self.shrink_ok and self.sign_ok
+                and self.power_sufficient)
 
     def z_against(self, prediction: float) -> float:
-        """z-score of an alternative prediction against the same extrapolation."""
-        return (self.fit.q_hat - prediction) / self.fit.se_hat
+        """z-score of an alternative prediction against the same extrapolation (total error)."""
+        return (self.fit.q_hat - prediction) / self.se_total
 
     def rejects(self, prediction: float) -> bool:
         """Would this data reject ``prediction``?"""
         return abs(self.z_against(prediction)) > self.z_crit
 
     def to_dict(self) -> dict:
-        out = {k: v for k, v in asdict(self).items() if k not in ("fit", "rungs")}
+        out = {k: v for k, v in asdict(self).items() if k not in ("fit", "rungs", "variants")}
+        out["stat"] = self.stat
+        out["se_total"] = self.se_total
         out["fit"] = self.fit.to_dict()
+        out["variants"] = [v.to_dict() for v in self.variants]
         out["rungs"] = [r.to_dict() for r in self.rungs]
+        out["power_sufficient"] = self.power_sufficient
         out["passed"] = self.passed
         return out
 
 
 def check_component(name: str, prediction: float, rungs: list[RungStats], *, alpha: float, z_crit: float,
-                    fit_p_min: float, scale: float | None = None, sign_required: bool = False) -> ComponentCheck:
-    """Run steps 1-7 of the module docstring on one component."""
+                    fit_p_min: float, scale: float | None = None, sign_required: bool = False,
+                    falsifier: float = 0.05) -> ComponentCheck:
+    """Run steps 1-7 of the module docstring on one component (``falsifier`` relative to the scale, as
+    :attr:`Claim.falsifier <w2s.validation.registry.Claim.falsifier>`)."""
     if not np.isfinite(prediction):
         raise ValueError(f"prediction for {name!r} is not finite: {prediction}")
+    if not (np.isfinite(falsifier) and falsifier > 0):
+        raise ValueError(f"falsifier for {name!r} must be finite and > 0, got {falsifier}")
     rungs = sorted(rungs, key=lambda r: r.d)
-    fit = fit_extrapolation([r.d for r in rungs], [r.mean for r in rungs], [r.se for r in rungs], alpha)
-    z = (fit.q_hat - prediction) / fit.se_hat
+    d, mean, se = [r.d for r in rungs], [r.mean for r in rungs], [r.se for r in rungs]
+    fit = fit_extrapolation(d, mean, se, alpha)
+    variants = fit_variants(d, mean, se, alpha, fit)
+    sys_err = systematic_error(variants)
+    se_tot = float(np.hypot(fit.se_hat, sys_err))
+    z = (fit.q_hat - prediction) / se_tot
     sc = abs(prediction) if scale is None else float(scale)
     if sc <= 0:
         raise ValueError(f"component {name!r}: prediction is 0, so the claim must give a resolution scale")
-    res = z_crit * fit.se_hat / sc
+    res = z_crit * se_tot / sc
     reasons = []
     fit_ok = fit.dof == 0 or fit.p_value >= fit_p_min
     if not fit_ok:
@@ -206,14 +359,16 @@ def check_component(name: str, prediction: float, rungs: list[RungStats], *, alp
                        f"{abs(hi.mean - prediction):.3g} at d={hi.d})")
     sign_ok = True
     if sign_required:
-        sign_ok = bool(np.sign(fit.q_hat) == np.sign(prediction) and abs(fit.q_hat) / fit.se_hat >= z_crit)
+        sign_ok = bool(np.sign(fit.q_hat) == np.sign(prediction) and abs(fit.q_hat) / se_tot >= z_crit)
         if not sign_ok:
-            reasons.append(f"sign not resolved: {fit.q_hat:.4g} +- {fit.se_hat:.2g} (predicted {prediction:.4g})")
+            reasons.append(f"sign not resolved: {fit.q_hat:.4g} +- {se_tot:.2g} (predicted {prediction:.4g})")
     if abs(z) > z_crit:
         reasons.append(f"|z| = {abs(z):.2f} > {z_crit:.2f}")
-    perturbed = prediction + np.copysign(3.0 * res * sc, prediction if prediction != 0 else 1.0)
-    power_z = (fit.q_hat - perturbed) / fit.se_hat
-    power_ok = abs(power_z) > z_crit
-    return ComponentCheck(name, float(prediction), fit, list(rungs), float(z), float(z_crit), float(res), float(sc),
-                          bool(fit_ok), bool(shrink_ok), bool(sign_required), bool(sign_ok), float(power_z),
-                          bool(power_ok), reasons)
+    power = rejection_power(falsifier * sc, se_tot, z_crit)
+    detect = detectable_shift(se_tot, z_crit) / sc
+    if power < POWER_MIN:
+        reasons.append(f"falsifier {falsifier:g} x scale rejected with probability {power:.3f} < {POWER_MIN} "
+                       f"(99% power needs {detect:.3g} x scale)")
+    return ComponentCheck(name, float(prediction), fit, list(rungs), float(z), float(z_crit), float(sys_err),
+                          float(res), float(sc), bool(fit_ok), bool(shrink_ok), bool(sign_required), bool(sign_ok),
+                          float(falsifier), float(power), float(detect), variants, reasons)

@@ -106,10 +106,14 @@ def _spiked_simulate(p, d, rng, reps):
     return out
 
 
+def _spiked_labels(p):
+    return ("R_t",) + tuple(f"R_s(g_s={g:g})" for g in p["g_s"])
+
+
 def _spiked_claim(cid, title, note, **params):
     params = dict(dict(g_t=1.0, sigma2=1.0, r2=1.0), **params)
     params["g_s"] = tuple(params["g_s"])
-    comps = ("R_t",) + tuple(f"R_s(g_s={g:g})" for g in params["g_s"])
+    comps = _spiked_labels(params)
     teacher = "isotropic teacher" if params["g_t"] == 1.0 else f"teacher spiked along the same u (g_t={params['g_t']})"
     return REGISTRY.add(Claim(
         id=cid, title=title,
@@ -118,6 +122,7 @@ def _spiked_claim(cid, title, note, **params):
                    f"1/(1 + kappa g), and the teacher risk R_t; {teacher}. {note}"),
         source=SOURCE, provenance="DERIVED under the weighted-ridge setup (docs/weighted_ridge.md §2.2)", params=params,
         predict=_spiked_predict, simulate=_spiked_simulate, ladders=LADDERS_REDUCED, components=comps,
+        component_names=_spiked_labels,
         finite_size=1.0, finite_size_reason=FINITE_SIZE_REASON, family="weighted_ridge", setup=SETUP))
 
 

@@ -1,0 +1,109 @@
+"""`w2s calibrate`: the same claims under many seeds, failure counts and the family-wise false-alarm rate."""
+
+import json
+import textwrap
+
+import numpy as np
+import pytest
+from scipy import stats as sps
+
+from w2s.kernels.rng import generator
+from w2s.validation.calibration import (
+    CALIBRATION_SEED_BASE,
+    calibrate,
+    calibration_seeds,
+    clopper_pearson,
+    write_calibration,
+)
+from w2s.validation.cli import main
+from w2s.validation.registry import Claim, Ladder
+
+LADDER = Ladder((32, 64, 128, 256), (2000, 1000, 500, 250))
+
+
+def _sim(params, d, rng, reps):
+    return params["q"] + params["a"] / d + rng.standard_normal(reps) / np.sqrt(d)
+
+
+def _claim(cid, factor=1.0):
+    return Claim(id=cid, title="synthetic", statement="E Q_d = q + a/d", source="test", provenance="test",
+                 params={"q": 0.8, "a": 1.5}, predict=lambda p: p["q"] * factor, simulate=_sim,
+                 ladders={"fast": LADDER}, falsifier=0.3)
+
+
+def test_calibration_seeds_never_meet_certification_seeds():
+    seeds = calibration_seeds(5)
+    assert seeds == [CALIBRATION_SEED_BASE + k for k in range(5)] and min(seeds) == 2**32
+    first = {s: generator(s, "claim:x", 64, 0).random(4).tolist() for s in [0, 1, 2, 3] + seeds}
+    assert len({tuple(v) for v in first.values()}) == len(first)
+    # 2^32 + k is not k: the second 32-bit entropy word differs
+    assert first[CALIBRATION_SEED_BASE] != first[0]
+    with pytest.raises(ValueError, match="seeds"):
+        calibration_seeds(0)
+
+
+def test_clopper_pearson_matches_beta_quantiles():
+    lo, hi = clopper_pearson(0, 20)
+    assert lo == 0.0 and hi == pytest.approx(1 - 0.025 ** (1 / 20), rel=1e-9)  # 0.168
+    lo, hi = clopper_pearson(3, 20)
+    assert lo == pytest.approx(sps.beta.ppf(0.025, 3, 18), rel=1e-9)
+    assert hi == pytest.approx(sps.beta.ppf(0.975, 4, 17), rel=1e-9)
+    with pytest.raises(ValueError):
+        clopper_pearson(5, 3)
+
+
+def test_correct_claim_rarely_fails_and_biased_claim_fails_often():
+    """Ten seeds: the correct claim fails at the designed rate (a few per cent at most), the claim whose
+    prediction is 3% off (about 6 statistical errors at this ladder) fails in nearly every seed."""
+    good, biased = _claim("cal.good"), _claim("cal.biased", factor=1.03)
+    seen = []
+    res = calibrate([good, biased], calibration_seeds(10), on_seed=lambda r: seen.append(r.n_seeds))
+    assert seen == list(range(1, 11))  # partial results after every seed
+    assert res.complete and res.n_seeds == 10
+    assert res.failures("cal.good") <= 1
+    assert res.failures("cal.biased") >= 9
+    assert res.failed_checks("cal.biased").get("z", 0) >= 9
+    assert res.family_failures >= 9
+    rate, lo, hi = res.family_rate()
+    assert lo <= rate <= hi and lo > 0.5
+
+
+def test_write_calibration_json_and_markdown(tmp_path):
+    res = calibrate([_claim("cal.good")], calibration_seeds(2))
+    paths = write_calibration(res, tmp_path)
+    doc = json.loads(paths["json"].read_text())
+    assert doc["seeds_done"] == [2**32, 2**32 + 1] and doc["complete"]
+    assert doc["claims"][0]["id"] == "cal.good" and "family_rate_ci95" in doc
+    assert "Clopper" in paths["md"].read_text()
+
+
+TOY = textwrap.dedent('''
+    import numpy as np
+    from w2s.validation.registry import Ladder
+    ID = "user.cal-toy"
+    PARAMS = {"q": 0.5}
+    LADDER = Ladder((32, 64, 128, 256), (800, 400, 200, 100))
+    FALSIFIER = 0.3
+    def predict(params):
+        return params["q"]
+    def simulate(params, d, rng, reps):
+        return params["q"] + 1.0 / d + rng.standard_normal(reps) / np.sqrt(d)
+''')
+
+
+def test_cli_calibrate_writes_report(tmp_path, capsys):
+    f = tmp_path / "toy.py"
+    f.write_text(TOY)
+    out = tmp_path / "cal"
+    assert main(["calibrate", "user.cal-toy", "--claims", str(f), "--seeds", "3", "--out", str(out), "--quiet",
+                 "--jobs", "1"]) == 0
+    doc = json.loads((out / "calibration.json").read_text())
+    assert len(doc["runs"]) == 3 and doc["claims"][0]["id"] == "user.cal-toy"
+    assert "family-wise false-alarm rate" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [["calibrate", "--seeds", "0"], ["calibrate"], ["certify", "--seed", str(2**32)]])
+def test_cli_calibrate_bad_input_exits_2(argv):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2

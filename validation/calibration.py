@@ -1,0 +1,219 @@
+"""Measured false-alarm rate: certify the same claims under many independent seeds and count the failures.
+
+A certification run is designed to fail a correct claim rarely: the z-tests of all components share a family-wise
+level ``alpha`` (Bonferroni), and so do the goodness-of-fit tests, so a run of correct claims fails those two
+checks with probability at most ``2 alpha``. The other checks (discrepancy that does not grow, resolved signs,
+99% power against the falsifier) and the finite-size models themselves are approximations whose contribution
+is not designed but measured here: :func:`calibrate` runs the selected claims under ``K`` seeds and reports, per
+claim, how often it failed (and which check failed), and the family-wise rate (the fraction of seeds in which
+*any* claim failed) with its exact (Clopper–Pearson) 95% interval.
+
+Seeds. Calibration seed ``k`` is ``CALIBRATION_SEED_BASE + k`` with ``CALIBRATION_SEED_BASE = 2^32``: a seed is the
+entropy of a ``SeedSequence`` (:mod:`w2s.kernels.rng`), and every seed below ``2^32`` (the only ones ``w2s certify
+--seed`` accepts, default 0) is one 32-bit entropy word, while ``2^32 + k`` is two words ``(k, 1)``. The streams
+therefore never coincide with those of a certification run, in particular the default seeds 0-3, whatever ``K``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from scipy import stats as sps
+
+from .registry import Claim
+from .runner import Executor, RunResult, Task, run_claims
+from .stats import DEFAULT_FAMILY_ALPHA, POWER_MIN
+
+__all__ = ["CALIBRATION_SEED_BASE", "MAX_CERTIFY_SEED", "calibration_seeds", "clopper_pearson",
+           "CalibrationResult", "calibrate", "write_calibration"]
+
+#: First calibration seed; certification seeds are below :data:`MAX_CERTIFY_SEED` + 1.
+CALIBRATION_SEED_BASE = 2**32
+#: Largest seed of a certification run (``w2s certify --seed``): one 32-bit entropy word.
+MAX_CERTIFY_SEED = 2**32 - 1
+
+
+def calibration_seeds(k: int) -> list[int]:
+    """The ``k`` seeds of a calibration: ``2^32 + i``, ``i = 0 .. k-1`` (disjoint from every certification seed)."""
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"seeds must be an integer >= 1, got {k!r}")
+    return [CALIBRATION_SEED_BASE + i for i in range(k)]
+
+
+def clopper_pearson(failures: int, trials: int, level: float = 0.95) -> tuple[float, float]:
+    """Exact binomial (Clopper–Pearson) confidence interval for a rate ``failures / trials``."""
+    if trials < 1 or not 0 <= failures <= trials:
+        raise ValueError(f"need 0 <= failures <= trials and trials >= 1, got {failures}/{trials}")
+    ci = sps.binomtest(failures, trials).proportion_ci(confidence_level=level, method="exact")
+    return float(ci.low), float(ci.high)
+
+
+def _failed_checks(result) -> list[str]:
+    """Names of the checks a claim failed in one run (``error`` when it did not run)."""
+    if result.error:
+        return ["error"]
+    out = set()
+    for c in result.components:
+        if abs(c.z) > c.z_crit:
+            out.add("z")
+        if not c.fit_ok:
+            out.add("fit")
+        if not c.shrink_ok:
+            out.add("shrink")
+        if not c.sign_ok:
+            out.add("sign")
+        if c.power < POWER_MIN:
+            out.add("power")
+    return sorted(out)
+
+
+@dataclass
+class CalibrationResult:
+    """Verdicts of the same claims under several seeds (possibly partial: fewer seeds done than planned)."""
+
+    claim_ids: list[str]
+    seeds_planned: list[int]
+    tier: str
+    family_alpha: float
+    z_crit: float = float("nan")
+    n_tests: int = 0
+    runs: list[dict] = field(default_factory=list)  #: per seed: {"seed", "seconds", "failed": {id: [checks]}}
+    seconds: float = 0.0
+
+    def add(self, run: RunResult) -> None:
+        self.z_crit, self.n_tests = run.z_crit, run.n_tests
+        failed = {r.claim.id: _failed_checks(r) or ["not certified"] for r in run.results if not r.passed}
+        errors = {r.claim.id: r.error for r in run.results if r.error}
+        self.runs.append({"seed": run.seed, "seconds": run.seconds, "failed": failed, "errors": errors})
+
+    @property
+    def n_seeds(self) -> int:
+        return len(self.runs)
+
+    @property
+    def complete(self) -> bool:
+        return self.n_seeds == len(self.seeds_planned)
+
+    def failures(self, claim_id: str) -> int:
+        return sum(claim_id in r["failed"] for r in self.runs)
+
+    def failed_checks(self, claim_id: str) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for r in self.runs:
+            for check in r["failed"].get(claim_id, []):
+                out[check] = out.get(check, 0) + 1
+        return out
+
+    @property
+    def family_failures(self) -> int:
+        """Seeds in which at least one claim failed."""
+        return sum(bool(r["failed"]) for r in self.runs)
+
+    def family_rate(self, level: float = 0.95) -> tuple[float, float, float]:
+        """``(rate, low, high)``: family-wise false-alarm rate with its Clopper–Pearson interval."""
+        if not self.runs:
+            return float("nan"), 0.0, 1.0
+        k, n = self.family_failures, self.n_seeds
+        lo, hi = clopper_pearson(k, n, level)
+        return k / n, lo, hi
+
+    def to_dict(self) -> dict:
+        rate, lo, hi = self.family_rate()
+        return {
+            "tier": self.tier,
+            "family_alpha": self.family_alpha,
+            "designed_rate_z_and_fit": 2 * self.family_alpha,
+            "z_crit": self.z_crit,
+            "n_tests": self.n_tests,
+            "seeds_planned": self.seeds_planned,
+            "seeds_done": [r["seed"] for r in self.runs],
+            "complete": self.complete,
+            "seed_rule": "seed k of a calibration is 2^32 + k (certification seeds are < 2^32)",
+            "family_failures": self.family_failures,
+            "family_rate": rate,
+            "family_rate_ci95": [lo, hi],
+            "ci_method": "Clopper-Pearson (exact binomial), scipy.stats.binomtest(...).proportion_ci",
+            "claims": [{"id": cid, "failures": self.failures(cid), "failed_checks": self.failed_checks(cid)}
+                       for cid in self.claim_ids],
+            "runs": self.runs,
+            "wall_seconds": self.seconds,
+        }
+
+
+def calibrate(claims: list[Claim], seeds: list[int], *, tier: str = "fast", executor: Executor | None = None,
+              family_alpha: float = DEFAULT_FAMILY_ALPHA, on_task: Callable[[Task, float], None] | None = None,
+              on_seed: Callable[[CalibrationResult], None] | None = None,
+              n_tests: int | None = None) -> CalibrationResult:
+    """Run ``claims`` once per seed through :func:`~w2s.validation.runner.run_claims` (the executor of
+    ``w2s certify``); ``on_seed`` sees the partial result after every seed (e.g. to write it to disk)."""
+    if not claims:
+        raise ValueError("no claims to calibrate")
+    if not seeds:
+        raise ValueError("no seeds to calibrate with")
+    t0 = time.perf_counter()
+    result = CalibrationResult([c.id for c in claims], list(seeds), tier, family_alpha)
+    for seed in seeds:
+        run = run_claims(claims, tier=tier, seed=seed, executor=executor, family_alpha=family_alpha,
+                         on_task=on_task, n_tests=n_tests)
+        result.add(run)
+        result.seconds = time.perf_counter() - t0
+        if on_seed is not None:
+            on_seed(result)
+    return result
+
+
+def write_calibration(result: CalibrationResult, out_dir: str | Path) -> dict[str, Path]:
+    """``calibration.json`` and ``calibration.md`` under ``out_dir`` (rewritten after every seed)."""
+    from .report import versions
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    doc = result.to_dict()
+    doc["generated"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    doc["versions"] = versions()
+    paths = {"json": out / "calibration.json", "md": out / "calibration.md"}
+    tmp = out / "calibration.json.tmp"
+    tmp.write_text(json.dumps(doc, indent=1, default=str))
+    tmp.replace(paths["json"])
+    paths["md"].write_text(_markdown(result, doc))
+    return paths
+
+
+def _markdown(result: CalibrationResult, doc: dict) -> str:
+    rate, lo, hi = result.family_rate()
+    status = "complete" if result.complete else f"PARTIAL: {result.n_seeds} of {len(result.seeds_planned)} seeds done"
+    lines = [
+        "# w2s-certify calibration",
+        "",
+        f"{len(result.claim_ids)} claims, tier `{result.tier}`, {result.n_seeds} seeds ({status}), "
+        f"z_crit = {result.z_crit:.3f} (Bonferroni over {result.n_tests} components, family-wise alpha = "
+        f"{result.family_alpha}), wall time {result.seconds:.0f} s, generated {doc['generated']}.",
+        "",
+        f"**Family-wise false-alarm rate** (seeds in which any claim was not certified): "
+        f"{result.family_failures}/{result.n_seeds} = {rate:.3g}, 95% Clopper–Pearson interval "
+        f"[{lo:.3g}, {hi:.3g}]. Design: at most {2 * result.family_alpha:g} from the z-tests and the "
+        "goodness-of-fit tests (each Bonferroni at alpha); the growth, sign and power checks and the finite-size "
+        "models add what this measures.",
+        "",
+        f"Seeds: calibration seed k is 2^32 + k (certification seeds are < 2^32, so no stream is shared).",
+        "",
+        "| claim | failures | rate | 95% interval | failed checks |",
+        "|---|---|---|---|---|",
+    ]
+    n = max(result.n_seeds, 1)
+    for cid in result.claim_ids:
+        k = result.failures(cid)
+        clo, chi = clopper_pearson(k, n) if result.n_seeds else (0.0, 1.0)
+        checks = ", ".join(f"{name} x{m}" for name, m in sorted(result.failed_checks(cid).items())) or "—"
+        lines.append(f"| `{cid}` | {k}/{result.n_seeds} | {k / n:.3g} | [{clo:.3g}, {chi:.3g}] | {checks} |")
+    lines += ["", "## Runs", "", "| seed | s | not certified |", "|---|---|---|"]
+    for r in result.runs:
+        failed = "; ".join(f"`{cid}` ({', '.join(ch)})" for cid, ch in r["failed"].items()) or "—"
+        lines.append(f"| {r['seed']} | {r['seconds']:.0f} | {failed} |")
+    lines.append("")
+    return "\n".join(lines)
