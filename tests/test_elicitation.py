@@ -115,6 +115,51 @@ def test_kernel_is_bit_for_bit_reproducible_for_any_thread_count():
     assert np.array_equal(o1, o2) and np.array_equal(c1, c2)
 
 
+_BATCH_CASES = {
+    "isotropic-spherical-correlation-transform": dict(
+        kind="iso", kw=dict(update="spherical", loss="correlation", tau=0.3, transform=(-0.5, 1.0, 0.3))),
+    "subspace-leakage-plain-squared": dict(kind="sub", kw=dict(update="plain", loss="squared", tau=0.3, tau_x=0.3)),
+    "subspace-no-leakage-spherical": dict(kind="sub", kw=dict(update="spherical", loss="correlation", tau=0.0)),
+    "hit-level-per-replicate-starts": dict(kind="hit", kw=dict(update="spherical", loss="correlation")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_BATCH_CASES))
+def test_batched_chain_is_the_serial_chain_bit_for_bit_for_any_block_and_thread_count(case):
+    """The lock-step chain (docs/elicitation.md §3) does each lane's operations in the serial chain's order and reads
+    the lane's own stream: the same numbers, for every block size (with partial blocks) and thread count."""
+    cfg = _BATCH_CASES[case]
+    U, dirs, W0 = _setup()
+    reps = 13  # not a multiple of any block below: the last block is partial
+    if cfg["kind"] == "hit":
+        rng0 = np.random.default_rng(5)
+        m0 = rng0.uniform(0.05, 0.3, reps)
+        Sp = np.stack([gram_state(np.array([[m, math.sqrt(1 - m * m)], [1.0, 0.0]]))[0] for m in m0])
+        state, extra = (Sp, np.zeros_like(Sp)), dict(p=1, d=64, a=[1.0], steps=3000, eta=0.3 / 64,
+                                                     record_steps=np.arange(0, 3001, 7), hit_level=0.5)
+    elif cfg["kind"] == "iso":
+        state = gram_state(np.array([[0.2, 0.5, 0.84], [0.6, 0.8, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]))
+        extra = dict(p=2, d=40, a=np.ones(2), steps=400, eta=0.02, record_steps=[0, 100, 400])
+    else:
+        state = initial_state(W0, dirs, U)
+        extra = dict(p=3, d=40, r=6, a=np.ones(3), steps=400, eta=0.01, record_steps=[0, 100, 400])
+    kw = dict(act=H(2), link=H(2), reps=reps, **cfg["kw"], **extra)
+    ref = gram_chain(state, rng=np.random.default_rng(3), block=0, **kw)
+    before = numba.get_num_threads()
+    try:
+        for threads in sorted({1, before}):
+            numba.set_num_threads(threads)
+            for block in (1, 4, 64):
+                got = gram_chain(state, rng=np.random.default_rng(3), block=block, **kw)
+                if cfg["kind"] == "hit":
+                    assert np.array_equal(got[1], ref[1]) and (ref[1] > 0).sum() >= 5
+                    assert np.array_equal(got[0], ref[0], equal_nan=True)
+                else:
+                    assert np.array_equal(got, ref)
+    finally:
+        numba.set_num_threads(before)
+
+
 def test_zero_learning_rate_keeps_every_overlap():
     U, dirs, W0 = _setup()
     o = online_sgd(W0, np.ones(3), dirs, steps=50, eta=0.0, act=H(2), link=H(2), record_steps=[0, 50], U=U,
