@@ -512,6 +512,8 @@ def _chain_replicate(s, Sp, Sq, p, q, dim_par, dim_perp, c_par, c_perp, a, tau, 
             for j in range(p):
                 for m in range(q):
                     out[kk, j, m] = Sp[q + j, m] + Sq[q + j, m]
+                if out.shape[2] > q:  # record_norms
+                    out[kk, j, q] = Sp[q + j, q + j] + Sq[q + j, q + j]
             kk += 1
         if step == steps:
             break
@@ -549,6 +551,15 @@ def _chain_replicate(s, Sp, Sq, p, q, dim_par, dim_perp, c_par, c_perp, a, tau, 
                 for j in range(p):
                     for m in range(q):
                         out[kk, j, m] = Sp[q + j, m] + Sq[q + j, m]
+                    if out.shape[2] > q:
+                        out[kk, j, q] = Sp[q + j, q + j] + Sq[q + j, q + j]
+            if out.shape[0] > record_steps.shape[0]:  # record_hit: the hitting state in the extra last slot
+                nr = record_steps.shape[0]
+                for j in range(p):
+                    for m in range(q):
+                        out[nr, j, m] = Sp[q + j, m] + Sq[q + j, m]
+                    if out.shape[2] > q:
+                        out[nr, j, q] = Sp[q + j, q + j] + Sq[q + j, q + j]
             return step + 1
     return -1
 
@@ -702,6 +713,8 @@ def _chain_block(st, Sp, Sq, p, q, dim_par, dim_perp, c_par, c_perp, a, tau, act
                     for j in range(p):
                         for m in range(q):
                             out[b, kk, j, m] = Sp[q + j, m, b] + Sq[q + j, m, b]
+                        if out.shape[3] > q:  # record_norms
+                            out[b, kk, j, q] = Sp[q + j, q + j, b] + Sq[q + j, q + j, b]
             kk += 1
         if step == steps or nlive == 0:
             break
@@ -783,6 +796,13 @@ def _chain_block(st, Sp, Sq, p, q, dim_par, dim_perp, c_par, c_perp, a, tau, act
                     live[b] = False
                     hits[b] = step + 1
                     nlive -= 1
+                    if out.shape[1] > record_steps.shape[0]:  # record_hit
+                        nr = record_steps.shape[0]
+                        for j in range(p):
+                            for m in range(q):
+                                out[b, nr, j, m] = Sp[q + j, m, b] + Sq[q + j, m, b]
+                            if out.shape[3] > q:
+                                out[b, nr, j, q] = Sp[q + j, q + j, b] + Sq[q + j, q + j, b]
 
 
 @pjit
@@ -815,7 +835,8 @@ def _reorder(S, p, q):
 
 
 def gram_chain(state, *, p, d, r=None, steps, eta, act, link, transform=(0.0, 1.0), tau=0.0, tau_x=0.0, a,
-               loss="correlation", update="spherical", record_steps, rng, reps=1, hit_level=None, block=64):
+               loss="correlation", update="spherical", record_steps, rng, reps=1, hit_level=None, block=64,
+               record_norms=False, record_hit=False):
     """Run ``reps`` independent copies of the exact Gram-matrix chain; returns overlaps
     ``(reps, len(record_steps), p, q)``, interchangeable with :func:`online_sgd` at equal ``d``.
 
@@ -828,6 +849,11 @@ def gram_chain(state, *, p, d, r=None, steps, eta, act, link, transform=(0.0, 1.
     ``hit_level`` (in ``(0, 1]``): also stop each replicate at the first step after which
     ``|<w_1, theta>| >= hit_level`` and return ``(overlaps, hit_steps)`` (``-1``: not reached within ``steps``);
     records after the hitting step are NaN.
+
+    ``record_hit`` (with ``hit_level``): one more record after those of ``record_steps``, the state at the hitting
+    step (NaN where the level is not reached).
+
+    ``record_norms``: also record each neuron's squared norm ``|w_j|^2`` as a last column (``q + 1`` columns).
 
     ``block``: replicates advanced in lock-step per thread (structure of arrays, default 64); ``block=0`` runs the
     serial one-replicate-at-a-time chain. The result is the same bit for bit for every ``block`` and thread count
@@ -880,7 +906,9 @@ def gram_chain(state, *, p, d, r=None, steps, eta, act, link, transform=(0.0, 1.
         Sp = Sp / (nrm[:, :, None] * nrm[:, None, :])
         Sq = Sq / (nrm[:, :, None] * nrm[:, None, :])
     states = stream_states(rng, int(reps))
-    out = np.full((int(reps), rs.size, p, q), np.nan)
+    if record_hit and hit_level is None:
+        raise ValueError("record_hit needs a hit_level")
+    out = np.full((int(reps), rs.size + (1 if record_hit else 0), p, q + (1 if record_norms else 0)), np.nan)
     hits = np.empty(int(reps), np.int64)
     args = (states, _reorder(Sp, p, q), _reorder(Sq, p, q), p, q, dim_par, dim_perp, c_par, c_perp, a, float(tau), act,
             dact, link, transform, lc, uc, int(steps), float(eta), rs, out, 0.0 if hit_level is None else float(hit_level),

@@ -484,3 +484,68 @@ def test_cli_predict_reports_bad_input_in_one_line(capsys):
     assert main(["predict", "elicit.retention.sft", "rhos=(1.5, 0.3)"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "rho" in err[0]
+
+
+def test_offtarget_risk_closed_forms_quadrature_and_monte_carlo():
+    """docs/elicitation.md §2.8: the h_2 closed forms, the general Gram-matrix path against the vectorised one-neuron
+    path, a Monte-Carlo check of the refit readout with two neurons, and bad input."""
+    from w2s.theory import elicitation as E
+    for v, c in ((1.4, 0.5), (0.7, -0.3), (1.0, 1.0)):
+        fixed = 1 - 2 * c * c + (3 * v * v - 2 * v + 1) / 2
+        refit = 1 - c ** 4 / ((3 * v * v - 2 * v + 1) / 2)
+        assert E.offtarget_risk([[v, c], [c, 1]], H(2), H(2)) == pytest.approx(fixed, abs=1e-12)
+        assert E.offtarget_risk([[v, c], [c, 1]], H(2), H(2), readout="refit") == pytest.approx(refit, abs=1e-12)
+        for ro in E.READOUTS:
+            assert float(E.offtarget_risk_one_neuron(v, c, H(3), H(2), readout=ro)) == pytest.approx(
+                E.offtarget_risk([[v, c], [c, 1]], H(3), H(2), readout=ro), abs=1e-12)
+    V = np.array([[1.1, 0.2, 0.1], [-0.3, 0.9, 0.4], [1.0, 0.0, 0.0]])  # w_1, w_2, theta_k
+    G = V @ V.T
+    x = np.random.default_rng(0).standard_normal((400_000, 3))
+    l = x @ V.T
+    feats = np.stack([np.polyval(H(2)[::-1], l[:, 0]), np.polyval(H(2)[::-1], l[:, 1])], axis=1)
+    yk = np.polyval(H(3)[::-1], l[:, 2])
+    coef = np.linalg.lstsq(feats, yk, rcond=None)[0]
+    mc = np.mean((yk - feats @ coef) ** 2)
+    assert E.offtarget_risk(G, H(3), H(2), readout="refit") == pytest.approx(mc, abs=0.01)
+    mc_fixed = np.mean((yk - feats.mean(axis=1)) ** 2)
+    assert E.offtarget_risk(G, H(3), H(2)) == pytest.approx(mc_fixed, rel=0.02)
+    with pytest.raises(ValueError, match="readout"):
+        E.offtarget_risk(G, H(2), H(2), readout="best")
+    with pytest.raises(ValueError, match="unit norm"):
+        E.offtarget_risk(2 * G, H(2), H(2))
+    with pytest.raises(ValueError, match="rho"):
+        E.plain_update_offtarget_risk([1.0], 1.5, E.Labels(link=tuple(H(2)), act=tuple(H(2))), 0.2, 0.3, 4.0)
+    with pytest.raises(ValueError, match="level"):
+        E.plain_update_matched_risk(0.5, 0.6, E.Labels(link=tuple(H(2)), act=tuple(H(2))), 0.2, 0.3, 4.0)
+
+
+def test_offtarget_difference_scales_are_the_mean_risk_rounded_down():
+    from w2s.theory import elicitation as E
+    from w2s.validation.claims import elicitation as CE
+    for (kind, rho), scales in CE._OT_DIFF_SCALE.items():
+        if kind == "times":
+            p = dict(CE._OT, rho=rho, times=CE._OT_TIMES)
+            lab, t = CE.labels(p), np.array(CE._OT_TIMES)
+            args = (rho, lab, p["delta"], p["tau_x"], p["nu"])
+            mins = [(E.plain_update_offtarget_risk(t, *args, protocol="w2s", readout=ro)
+                     + E.plain_update_offtarget_risk(t / p["nu"], *args, protocol="sft", readout=ro)) / 2
+                    for ro in E.READOUTS]
+        else:
+            r = CE._ot_matched_predict(dict(CE._OT, rho=rho, level=CE._OT_LEVEL))
+            mins = [[(r[2] + r[3]) / 2], [(r[5] + r[6]) / 2]]
+        for got, want in zip(scales, mins):
+            assert np.all(np.array(got) <= np.array(want)) and np.all(np.array(got) >= np.array(want) - 0.01)
+
+
+def test_record_norms_and_record_hit():
+    st_ = gram_state(np.array([[0.3, math.sqrt(0.91)], [1.0, 0.0]]))
+    kw = dict(p=1, d=200, steps=20000, eta=0.2 / 200, act=H(2), link=H(2), a=[1.0], rng=np.random.default_rng(0),
+              reps=5, hit_level=0.5)
+    o, hits = gram_chain(st_, record_steps=np.arange(20001), record_norms=True, **kw)
+    o2, hits2 = gram_chain(st_, record_steps=[0], record_norms=True, record_hit=True,
+                           **{**kw, "rng": np.random.default_rng(0)})
+    assert np.array_equal(hits, hits2) and np.allclose(o[:, 0, 0, 1], 1.0)  # unit norm under spherical updates
+    for rep in range(5):
+        assert np.array_equal(o2[rep, -1], o[rep, hits[rep]])
+    with pytest.raises(ValueError, match="record_hit"):
+        gram_chain(st_, record_steps=[0], record_hit=True, **{**kw, "hit_level": None})
