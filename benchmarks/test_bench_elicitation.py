@@ -19,9 +19,10 @@ and ziggurat), so it runs at 0.65-0.7 of numpy's bulk drawing floor (faster than
 numpy loop. The chain costs about 150-200 ns a step (p = 2, q = 2: a 4 x 4 Cholesky factorisation, four normals
 and a chi-square), flat in d; its advantage grows linearly in d: about 25-35x at d = 1024 (short of the 100x first
 aimed for there, because the kernel became 3x faster than the numpy floor) and about 100x from d ~ 4096 on,
-10^4x at d = 10^6. The batched chain (64 replicates in lock-step) runs at about 50 ns a replicate-step, 6.5 M
-steps/s, flat in d: 2.7-3.5x the serial chain and about 150x the kernel at d = 1024 (580x at d = 4096); its floor is
-the per-lane draws (four normals and a chi-square, about 22 ns), which stay sequential. The assertions guard these measured levels with a margin for a loaded machine."""
+10^4x at d = 10^6. The batched chain (64 replicates in lock-step) costs about 50 ns of CPU time a replicate-step
+(6.5-10 M steps/s of wall time on the shared machine), flat in d: 2.7-3.6x the serial chain and 145-155x the kernel at
+d = 1024 (580-600x at d = 4096) in two runs; its floor is the per-lane draws (four normals and a chi-square, about
+22 ns), which stay sequential. The assertions guard these measured levels with a margin for a loaded machine."""
 
 from __future__ import annotations
 
