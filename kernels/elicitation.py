@@ -523,6 +523,8 @@ def _chain_replicate(s, Sp, Sq, p, q, dim_par, dim_perp, c_par, c_perp, a, tau, 
             for j in range(p):
                 for m in range(q):
                     out[kk, j, m] = Sp[q + j, m] + Sq[q + j, m]
+                if out.shape[2] > q:  # record_norms
+                    out[kk, j, q] = Sp[q + j, q + j] + Sq[q + j, q + j]
             kk += 1
         if step == steps:
             break
@@ -560,6 +562,15 @@ def _chain_replicate(s, Sp, Sq, p, q, dim_par, dim_perp, c_par, c_perp, a, tau, 
                 for j in range(p):
                     for m in range(q):
                         out[kk, j, m] = Sp[q + j, m] + Sq[q + j, m]
+                    if out.shape[2] > q:
+                        out[kk, j, q] = Sp[q + j, q + j] + Sq[q + j, q + j]
+            if out.shape[0] > record_steps.shape[0]:  # record_hit: the hitting state in the extra last slot
+                nr = record_steps.shape[0]
+                for j in range(p):
+                    for m in range(q):
+                        out[nr, j, m] = Sp[q + j, m] + Sq[q + j, m]
+                    if out.shape[2] > q:
+                        out[nr, j, q] = Sp[q + j, q + j] + Sq[q + j, q + j]
             return step + 1
     return -1
 
@@ -576,6 +587,258 @@ def _gram_chain_kernel(states, Sp0, Sq0, p, q, dim_par, dim_perp, c_par, c_perp,
         hits[rep] = h
 
 
+# ----- the same chain, many replicates in lock-step (structure of arrays) -----------------------------------------
+#
+# The serial chain above is latency-bound: within one replicate every step is a chain of dependent operations (a
+# Cholesky column needs the previous one; the update needs the normalisation, which needs the fields). Replicates are
+# independent, so a block of ``B`` of them is advanced in lock-step with the replicate index innermost in every
+# arithmetic loop (arrays ``(k, k, B)``): the Cholesky factorisations, fields, labels, square roots, divisions and
+# Gram updates of the block are elementwise over the lanes, which the compiler turns into SIMD code and the CPU
+# overlaps. Only the draws stay per lane (each lane reads its own xoshiro256** stream, in the same order as the
+# serial chain: the normals and chi-square of the parallel part, then those of the complement, then the label
+# noise). Every lane does exactly the operations of the serial chain in the same order (no reassociation, no
+# fused multiply-add), so the result is the serial chain's bit for bit, whatever the block size or thread count.
+
+
+@ijit
+def _block_cholesky(S, L, rank, dj, piv, nb):
+    """Lane-wise semidefinite Cholesky of ``S[:, :, b]`` into ``L`` (as :func:`_semidef_cholesky`); ranks into ``rank``."""
+    k = S.shape[0]
+    for b in range(nb):
+        rank[b] = 0
+    for j in range(k):
+        for b in range(nb):
+            dj[b] = S[j, j, b]
+        for m in range(j):
+            for b in range(nb):
+                dj[b] -= L[j, m, b] * L[j, m, b]
+        for i in range(k):
+            for b in range(nb):
+                L[i, j, b] = 0.0
+        for b in range(nb):
+            ok = dj[b] > _RANK_TOL * max(S[j, j, b], 1e-300)
+            piv[b] = np.sqrt(dj[b]) if ok else 0.0
+            L[j, j, b] = piv[b]
+            rank[b] += 1 if ok else 0
+        for i in range(j + 1, k):
+            for b in range(nb):
+                dj[b] = S[i, j, b]
+            for m in range(j):
+                for b in range(nb):
+                    dj[b] -= L[i, m, b] * L[j, m, b]
+            for b in range(nb):
+                L[i, j, b] = dj[b] / piv[b] if piv[b] != 0.0 else 0.0
+
+
+@ijit
+def _block_fields(L, g, c, ell, sq, nb):
+    """``ell[i, b] = c sum_{m <= i, L_mm != 0} L[i, m, b] g[m, b]`` and ``sq[b] = sum_{L_mm != 0} g[m, b]^2``."""
+    k = L.shape[0]
+    for b in range(nb):
+        sq[b] = 0.0
+    for m in range(k):
+        for b in range(nb):
+            if L[m, m, b] != 0.0:
+                sq[b] += g[m, b] * g[m, b]
+    for i in range(k):
+        for b in range(nb):
+            ell[i, b] = 0.0
+        for m in range(i + 1):
+            for b in range(nb):
+                if L[m, m, b] != 0.0:
+                    ell[i, b] += L[i, m, b] * g[m, b]
+        for b in range(nb):
+            ell[i, b] = c * ell[i, b]
+
+
+@ijit
+def _block_update(S, alpha, beta, ell, xsq, nb):
+    k = S.shape[0]
+    for i in range(k):
+        for j in range(i, k):
+            Sij = S[i, j]
+            for b in range(nb):
+                Sij[b] = (alpha[i, b] * alpha[j, b] * Sij[b] + alpha[i, b] * beta[j, b] * ell[i, b]
+                          + beta[i, b] * alpha[j, b] * ell[j, b] + beta[i, b] * beta[j, b] * xsq[b])
+    for i in range(k):  # the lower triangle: a plain copy (a separate loop, so the one above has one store stream)
+        for j in range(i + 1, k):
+            for b in range(nb):
+                S[j, i, b] = S[i, j, b]
+
+
+@ijit
+def _block_horner(c, x, v, nb):
+    """``v[b] = sum_i c[i] x[b]^i`` lane by lane (Horner, the coefficient loop outermost so the lane loop vectorises)."""
+    n = c.shape[0]
+    for b in range(nb):
+        v[b] = 0.0
+    for i in range(n - 1, -1, -1):
+        ci = c[i]
+        for b in range(nb):
+            v[b] = v[b] * x[b] + ci
+
+
+@jit
+def _chain_block(st, Sp, Sq, p, q, dim_par, dim_perp, c_par, c_perp, a, tau, act, dact, link, transform, loss,
+                 update, steps, eta, record_steps, out, hit_level, hits, nb):
+    """Advance the ``nb`` lanes of one block (states ``st[b]``, Gram stacks ``Sp[:, :, b]``, ``Sq[:, :, b]``) in
+    lock-step; ``out[b]`` and ``hits[b]`` as in :func:`_chain_replicate`. A lane that has hit the level stops
+    drawing and its state is frozen (``alpha = 1``, ``beta = 0``)."""
+    k = p + q
+    B = Sp.shape[2]
+    Lp = np.zeros((k, k, B))
+    Lq = np.zeros((k, k, B))
+    gp = np.zeros((k, B))
+    gq = np.zeros((k, B))
+    lp = np.zeros((k, B))
+    lq = np.zeros((k, B))
+    alpha = np.ones((k, B))
+    beta = np.zeros((k, B))
+    rp = np.zeros(B, np.int64)
+    rq = np.zeros(B, np.int64)
+    xp = np.zeros(B)
+    xq = np.zeros(B)
+    sq = np.zeros(B)
+    xsq = np.zeros(B)
+    zeta = np.zeros(B)
+    yt = np.zeros(B)
+    w1 = np.zeros(B)
+    w2 = np.zeros(B)
+    fsum = np.zeros(B)
+    live = np.ones(B, np.bool_)
+    perp_active = c_perp > 0.0 and dim_perp > 0
+    perp_zero = True
+    for i in range(k):
+        for j in range(k):
+            for b in range(nb):
+                if Sq[i, j, b] != 0.0:
+                    perp_zero = False
+    for b in range(nb):
+        hits[b] = -1
+    nlive = nb
+    kk = 0
+    for step in range(steps + 1):
+        if kk < record_steps.shape[0] and record_steps[kk] == step:
+            for b in range(nb):
+                if live[b] or hits[b] == step:
+                    for j in range(p):
+                        for m in range(q):
+                            out[b, kk, j, m] = Sp[q + j, m, b] + Sq[q + j, m, b]
+                        if out.shape[3] > q:  # record_norms
+                            out[b, kk, j, q] = Sp[q + j, q + j, b] + Sq[q + j, q + j, b]
+            kk += 1
+        if step == steps or nlive == 0:
+            break
+        _block_cholesky(Sp, Lp, rp, w1, w2, nb)
+        if perp_active:
+            _block_cholesky(Sq, Lq, rq, w1, w2, nb)
+        for b in range(nb):  # the draws, lane by lane, in the serial chain's order
+            s = st[b]
+            if live[b]:
+                for i in range(k):
+                    gp[i, b] = normal(s)
+                xp[b] = chi2(s, float(dim_par - rp[b]))
+                if perp_active:
+                    for i in range(k):
+                        gq[i, b] = normal(s)
+                    xq[b] = chi2(s, float(dim_perp - rq[b]))
+                if tau > 0.0:
+                    zeta[b] = normal(s)
+            else:
+                for i in range(k):
+                    gp[i, b] = 0.0
+                    gq[i, b] = 0.0
+                xp[b] = 0.0
+                xq[b] = 0.0
+                zeta[b] = 0.0
+        _block_fields(Lp, gp, c_par, lp, sq, nb)
+        for b in range(nb):
+            xp[b] = c_par * c_par * (sq[b] + xp[b])
+        if perp_active:
+            _block_fields(Lq, gq, c_perp, lq, sq, nb)
+            for b in range(nb):
+                xq[b] = c_perp * c_perp * (sq[b] + xq[b])
+        for b in range(nb):
+            xsq[b] = xp[b] + xq[b]
+            w1[b] = lp[0, b] + lq[0, b]
+        _block_horner(link, w1, w2, nb)
+        if tau > 0.0:
+            for b in range(nb):
+                w2[b] += tau * zeta[b]
+        _block_horner(transform, w2, yt, nb)
+        if loss == 1:
+            for b in range(nb):
+                fsum[b] = 0.0
+            for j in range(p):
+                for b in range(nb):
+                    w1[b] = lp[q + j, b] + lq[q + j, b]
+                _block_horner(act, w1, w2, nb)
+                for b in range(nb):
+                    fsum[b] += a[j] * w2[b]
+            for b in range(nb):
+                yt[b] = yt[b] - fsum[b] / p
+        for j in range(p):
+            i = q + j
+            for b in range(nb):
+                w1[b] = lp[i, b] + lq[i, b]
+            _block_horner(dact, w1, w2, nb)
+            for b in range(nb):
+                lj = w1[b]
+                u = a[j] * yt[b] * w2[b]
+                if update == 0:
+                    sh = 1.0 - eta * u * lj
+                    bb = eta * u
+                    nsq = sh * sh * (Sp[i, i, b] + Sq[i, i, b]) + 2.0 * sh * bb * lj + bb * bb * xsq[b]
+                    inv = 1.0 / np.sqrt(nsq)
+                    alpha[i, b] = sh * inv
+                    beta[i, b] = bb * inv
+                else:
+                    alpha[i, b] = 1.0
+                    beta[i, b] = eta * u
+                if not live[b]:
+                    alpha[i, b] = 1.0
+                    beta[i, b] = 0.0
+        _block_update(Sp, alpha, beta, lp, xp, nb)
+        if perp_active or (update == 0 and not perp_zero):  # an all-zero S_perp stays zero without inputs there
+            _block_update(Sq, alpha, beta, lq, xq, nb)
+        if hit_level > 0.0:
+            for b in range(nb):
+                if live[b] and abs(Sp[q, 0, b] + Sq[q, 0, b]) >= hit_level:
+                    live[b] = False
+                    hits[b] = step + 1
+                    nlive -= 1
+                    if out.shape[1] > record_steps.shape[0]:  # record_hit
+                        nr = record_steps.shape[0]
+                        for j in range(p):
+                            for m in range(q):
+                                out[b, nr, j, m] = Sp[q + j, m, b] + Sq[q + j, m, b]
+                            if out.shape[3] > q:
+                                out[b, nr, j, q] = Sp[q + j, q + j, b] + Sq[q + j, q + j, b]
+
+
+@pjit
+def _gram_chain_batched_kernel(states, Sp0, Sq0, p, q, dim_par, dim_perp, c_par, c_perp, a, tau, act, dact, link,
+                               transform, loss, update, steps, eta, record_steps, out, hit_level, hits, block):
+    n = out.shape[0]
+    k = p + q
+    per_rep = 1 if (Sp0.shape[0] == n and n > 1) else 0
+    nblocks = (n + block - 1) // block
+    for ib in numba.prange(nblocks):
+        lo = ib * block
+        nb = min(block, n - lo)
+        st = states[lo:lo + nb].copy()
+        Sp = np.empty((k, k, block))
+        Sq = np.empty((k, k, block))
+        for b in range(block):
+            i0 = (lo + min(b, nb - 1)) * per_rep
+            for i in range(k):
+                for j in range(k):
+                    Sp[i, j, b] = Sp0[i0, i, j]
+                    Sq[i, j, b] = Sq0[i0, i, j]
+        _chain_block(st, Sp, Sq, p, q, dim_par, dim_perp, c_par, c_perp, a, tau, act, dact, link, transform, loss,
+                     update, steps, eta, record_steps, out[lo:lo + nb], hit_level, hits[lo:lo + nb], nb)
+
+
 def _reorder(S, p, q):
     """Public order (neurons, dirs) -> internal order (dirs, neurons), as a stack ``(n, k, k)``."""
     perm = np.r_[np.arange(p, p + q), np.arange(p)]
@@ -583,7 +846,8 @@ def _reorder(S, p, q):
 
 
 def gram_chain(state, *, p, d, r=None, steps, eta, act, link, transform=(0.0, 1.0), tau=0.0, tau_x=0.0, a,
-               loss="correlation", update="spherical", record_steps, rng, reps=1, hit_level=None):
+               loss="correlation", update="spherical", record_steps, rng, reps=1, hit_level=None, block=64,
+               record_norms=False, record_hit=False):
     """Run ``reps`` independent copies of the exact Gram-matrix chain; returns overlaps
     ``(reps, len(record_steps), p, q)``, interchangeable with :func:`online_sgd` at equal ``d``.
 
@@ -596,7 +860,18 @@ def gram_chain(state, *, p, d, r=None, steps, eta, act, link, transform=(0.0, 1.
     ``hit_level`` (in ``(0, 1]``): also stop each replicate at the first step after which
     ``|<w_1, theta>| >= hit_level`` and return ``(overlaps, hit_steps)`` (``-1``: not reached within ``steps``);
     records after the hitting step are NaN.
+
+    ``record_hit`` (with ``hit_level``): one more record after those of ``record_steps``, the state at the hitting
+    step (NaN where the level is not reached).
+
+    ``record_norms``: also record each neuron's squared norm ``|w_j|^2`` as a last column (``q + 1`` columns).
+
+    ``block``: replicates advanced in lock-step per thread (structure of arrays, default 64); ``block=0`` runs the
+    serial one-replicate-at-a-time chain. The result is the same bit for bit for every ``block`` and thread count
+    (the lanes do the serial chain's operations in its order and read their own streams).
     """
+    if int(block) != block or block < 0:
+        raise ValueError(f"block must be a non-negative integer (0: the serial chain), got {block}")
     if hit_level is not None and not 0.0 < hit_level <= 1.0:
         raise ValueError(f"hit_level must lie in (0, 1], got {hit_level}")
     Sp, Sq = (np.array(M, dtype=float) for M in state)
@@ -642,9 +917,15 @@ def gram_chain(state, *, p, d, r=None, steps, eta, act, link, transform=(0.0, 1.
         Sp = Sp / (nrm[:, :, None] * nrm[:, None, :])
         Sq = Sq / (nrm[:, :, None] * nrm[:, None, :])
     states = stream_states(rng, int(reps))
-    out = np.full((int(reps), rs.size, p, q), np.nan)
+    if record_hit and hit_level is None:
+        raise ValueError("record_hit needs a hit_level")
+    out = np.full((int(reps), rs.size + (1 if record_hit else 0), p, q + (1 if record_norms else 0)), np.nan)
     hits = np.empty(int(reps), np.int64)
-    _gram_chain_kernel(states, _reorder(Sp, p, q), _reorder(Sq, p, q), p, q, dim_par, dim_perp, c_par, c_perp, a,
-                       float(tau), act, dact, link, transform, lc, uc, int(steps), float(eta), rs, out,
-                       0.0 if hit_level is None else float(hit_level), hits)
+    args = (states, _reorder(Sp, p, q), _reorder(Sq, p, q), p, q, dim_par, dim_perp, c_par, c_perp, a, float(tau), act,
+            dact, link, transform, lc, uc, int(steps), float(eta), rs, out, 0.0 if hit_level is None else float(hit_level),
+            hits)
+    if int(block) == 0:
+        _gram_chain_kernel(*args)
+    else:
+        _gram_chain_batched_kernel(*args, int(block))
     return out if hit_level is None else (out, hits)

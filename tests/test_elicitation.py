@@ -115,6 +115,51 @@ def test_kernel_is_bit_for_bit_reproducible_for_any_thread_count():
     assert np.array_equal(o1, o2) and np.array_equal(c1, c2)
 
 
+_BATCH_CASES = {
+    "isotropic-spherical-correlation-transform": dict(
+        kind="iso", kw=dict(update="spherical", loss="correlation", tau=0.3, transform=(-0.5, 1.0, 0.3))),
+    "subspace-leakage-plain-squared": dict(kind="sub", kw=dict(update="plain", loss="squared", tau=0.3, tau_x=0.3)),
+    "subspace-no-leakage-spherical": dict(kind="sub", kw=dict(update="spherical", loss="correlation", tau=0.0)),
+    "hit-level-per-replicate-starts": dict(kind="hit", kw=dict(update="spherical", loss="correlation")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_BATCH_CASES))
+def test_batched_chain_is_the_serial_chain_bit_for_bit_for_any_block_and_thread_count(case):
+    """The lock-step chain (docs/elicitation.md §3) does each lane's operations in the serial chain's order and reads
+    the lane's own stream: the same numbers, for every block size (with partial blocks) and thread count."""
+    cfg = _BATCH_CASES[case]
+    U, dirs, W0 = _setup()
+    reps = 13  # not a multiple of any block below: the last block is partial
+    if cfg["kind"] == "hit":
+        rng0 = np.random.default_rng(5)
+        m0 = rng0.uniform(0.05, 0.3, reps)
+        Sp = np.stack([gram_state(np.array([[m, math.sqrt(1 - m * m)], [1.0, 0.0]]))[0] for m in m0])
+        state, extra = (Sp, np.zeros_like(Sp)), dict(p=1, d=64, a=[1.0], steps=3000, eta=0.3 / 64,
+                                                     record_steps=np.arange(0, 3001, 7), hit_level=0.5)
+    elif cfg["kind"] == "iso":
+        state = gram_state(np.array([[0.2, 0.5, 0.84], [0.6, 0.8, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]))
+        extra = dict(p=2, d=40, a=np.ones(2), steps=400, eta=0.02, record_steps=[0, 100, 400])
+    else:
+        state = initial_state(W0, dirs, U)
+        extra = dict(p=3, d=40, r=6, a=np.ones(3), steps=400, eta=0.01, record_steps=[0, 100, 400])
+    kw = dict(act=H(2), link=H(2), reps=reps, **cfg["kw"], **extra)
+    ref = gram_chain(state, rng=np.random.default_rng(3), block=0, **kw)
+    before = numba.get_num_threads()
+    try:
+        for threads in sorted({1, before}):
+            numba.set_num_threads(threads)
+            for block in (1, 4, 64):
+                got = gram_chain(state, rng=np.random.default_rng(3), block=block, **kw)
+                if cfg["kind"] == "hit":
+                    assert np.array_equal(got[1], ref[1]) and (ref[1] > 0).sum() >= 5
+                    assert np.array_equal(got[0], ref[0], equal_nan=True)
+                else:
+                    assert np.array_equal(got, ref)
+    finally:
+        numba.set_num_threads(before)
+
+
 def test_zero_learning_rate_keeps_every_overlap():
     U, dirs, W0 = _setup()
     o = online_sgd(W0, np.ones(3), dirs, steps=50, eta=0.0, act=H(2), link=H(2), record_steps=[0, 50], U=U,
@@ -439,3 +484,68 @@ def test_cli_predict_reports_bad_input_in_one_line(capsys):
     assert main(["predict", "elicit.retention.sft", "rhos=(1.5, 0.3)"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "rho" in err[0]
+
+
+def test_offtarget_risk_closed_forms_quadrature_and_monte_carlo():
+    """docs/elicitation.md §2.8: the h_2 closed forms, the general Gram-matrix path against the vectorised one-neuron
+    path, a Monte-Carlo check of the refit readout with two neurons, and bad input."""
+    from w2s.theory import elicitation as E
+    for v, c in ((1.4, 0.5), (0.7, -0.3), (1.0, 1.0)):
+        fixed = 1 - 2 * c * c + (3 * v * v - 2 * v + 1) / 2
+        refit = 1 - c ** 4 / ((3 * v * v - 2 * v + 1) / 2)
+        assert E.offtarget_risk([[v, c], [c, 1]], H(2), H(2)) == pytest.approx(fixed, abs=1e-12)
+        assert E.offtarget_risk([[v, c], [c, 1]], H(2), H(2), readout="refit") == pytest.approx(refit, abs=1e-12)
+        for ro in E.READOUTS:
+            assert float(E.offtarget_risk_one_neuron(v, c, H(3), H(2), readout=ro)) == pytest.approx(
+                E.offtarget_risk([[v, c], [c, 1]], H(3), H(2), readout=ro), abs=1e-12)
+    V = np.array([[1.1, 0.2, 0.1], [-0.3, 0.9, 0.4], [1.0, 0.0, 0.0]])  # w_1, w_2, theta_k
+    G = V @ V.T
+    x = np.random.default_rng(0).standard_normal((400_000, 3))
+    l = x @ V.T
+    feats = np.stack([np.polyval(H(2)[::-1], l[:, 0]), np.polyval(H(2)[::-1], l[:, 1])], axis=1)
+    yk = np.polyval(H(3)[::-1], l[:, 2])
+    coef = np.linalg.lstsq(feats, yk, rcond=None)[0]
+    mc = np.mean((yk - feats @ coef) ** 2)
+    assert E.offtarget_risk(G, H(3), H(2), readout="refit") == pytest.approx(mc, abs=0.01)
+    mc_fixed = np.mean((yk - feats.mean(axis=1)) ** 2)
+    assert E.offtarget_risk(G, H(3), H(2)) == pytest.approx(mc_fixed, rel=0.02)
+    with pytest.raises(ValueError, match="readout"):
+        E.offtarget_risk(G, H(2), H(2), readout="best")
+    with pytest.raises(ValueError, match="unit norm"):
+        E.offtarget_risk(2 * G, H(2), H(2))
+    with pytest.raises(ValueError, match="rho"):
+        E.plain_update_offtarget_risk([1.0], 1.5, E.Labels(link=tuple(H(2)), act=tuple(H(2))), 0.2, 0.3, 4.0)
+    with pytest.raises(ValueError, match="level"):
+        E.plain_update_matched_risk(0.5, 0.6, E.Labels(link=tuple(H(2)), act=tuple(H(2))), 0.2, 0.3, 4.0)
+
+
+def test_offtarget_difference_scales_are_the_mean_risk_rounded_down():
+    from w2s.theory import elicitation as E
+    from w2s.validation.claims import elicitation as CE
+    for (kind, rho), scales in CE._OT_DIFF_SCALE.items():
+        if kind == "times":
+            p = dict(CE._OT, rho=rho, times=CE._OT_TIMES)
+            lab, t = CE.labels(p), np.array(CE._OT_TIMES)
+            args = (rho, lab, p["delta"], p["tau_x"], p["nu"])
+            mins = [(E.plain_update_offtarget_risk(t, *args, protocol="w2s", readout=ro)
+                     + E.plain_update_offtarget_risk(t / p["nu"], *args, protocol="sft", readout=ro)) / 2
+                    for ro in E.READOUTS]
+        else:
+            r = CE._ot_matched_predict(dict(CE._OT, rho=rho, level=CE._OT_LEVEL))
+            mins = [[(r[2] + r[3]) / 2], [(r[5] + r[6]) / 2]]
+        for got, want in zip(scales, mins):
+            assert np.all(np.array(got) <= np.array(want)) and np.all(np.array(got) >= np.array(want) - 0.01)
+
+
+def test_record_norms_and_record_hit():
+    st_ = gram_state(np.array([[0.3, math.sqrt(0.91)], [1.0, 0.0]]))
+    kw = dict(p=1, d=200, steps=20000, eta=0.2 / 200, act=H(2), link=H(2), a=[1.0], rng=np.random.default_rng(0),
+              reps=5, hit_level=0.5)
+    o, hits = gram_chain(st_, record_steps=np.arange(20001), record_norms=True, **kw)
+    o2, hits2 = gram_chain(st_, record_steps=[0], record_norms=True, record_hit=True,
+                           **{**kw, "rng": np.random.default_rng(0)})
+    assert np.array_equal(hits, hits2) and np.allclose(o[:, 0, 0, 1], 1.0)  # unit norm under spherical updates
+    for rep in range(5):
+        assert np.array_equal(o2[rep, -1], o[rep, hits[rep]])
+    with pytest.raises(ValueError, match="record_hit"):
+        gram_chain(st_, record_steps=[0], record_hit=True, **{**kw, "hit_level": None})

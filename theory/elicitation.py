@@ -70,7 +70,9 @@ from ._validate import check_scalar
 __all__ = ["Labels", "expectations", "drift", "alignment_trajectory", "retention_trajectory", "planar_retention",
            "planar_alignment", "fixed_point", "escape_rate", "hitting_time_constant", "hermite_link",
            "plain_update_moments", "plain_update_trajectory", "EULER_LOG_ABS_NORMAL", "TRANSFORMS", "weak_label_transform",
-           "spherical_step_drift", "finite_size_alignment", "heavy_tail_correction", "plain_update_state"]
+           "spherical_step_drift", "finite_size_alignment", "heavy_tail_correction", "plain_update_state",
+           "READOUTS", "offtarget_risk", "offtarget_risk_one_neuron", "plain_update_offtarget_risk",
+           "plain_update_matched_risk"]
 
 #: ``E log|Z|`` for ``Z ~ N(0, 1)``: ``-(gamma_Euler + log 2) / 2``.
 EULER_LOG_ABS_NORMAL = -(np.euler_gamma + math.log(2.0)) / 2.0
@@ -383,6 +385,15 @@ def plain_update_state(t, m0: float, lab: Labels, delta: float, loss: str = "squ
 
 
 def _plain_solve(t, y0, lab, delta, tau_x, nu, protocol, loss):
+    rhs = _plain_rhs(lab, delta, tau_x, nu, protocol, loss)
+    sol = solve_ivp(rhs, (0.0, float(t[-1])), y0, t_eval=t, method="LSODA", rtol=1e-10, atol=1e-12)
+    if not sol.success:
+        raise RuntimeError(f"ODE integration failed: {sol.message}")
+    return sol.y
+
+
+def _plain_rhs(lab, delta, tau_x, nu, protocol, loss):
+    """Right-hand side of the four-variable plain-update ODE in ``(A, C, m, b)`` (docs/elicitation.md §2.6)."""
     cpar, cperp = 1.0 + tau_x ** 2, tau_x ** 2
     b_gain = cpar if protocol == "sft" else cperp
 
@@ -401,10 +412,7 @@ def _plain_solve(t, y0, lab, delta, tau_x, nu, protocol, loss):
                 delta * cpar * (El * m + Et),
                 delta * b_gain * El * b]
 
-    sol = solve_ivp(rhs, (0.0, float(t[-1])), y0, t_eval=t, method="LSODA", rtol=1e-10, atol=1e-12)
-    if not sol.success:
-        raise RuntimeError(f"ODE integration failed: {sol.message}")
-    return sol.y
+    return rhs
 
 
 # ----- transformed weak labels -----------------------------------------------------------------------------------
@@ -521,3 +529,132 @@ def heavy_tail_correction(t, m0: float, lab: Labels, delta: float, D: float) -> 
     if key not in _FS_CACHE:
         _FS_CACHE[key] = finite_size_alignment(t, m0, lab, delta, D) - alignment_trajectory(t, m0, lab, delta)
     return _FS_CACHE[key].copy()
+
+
+# ----- retention as a capability: the off-target task's risk --------------------------------------------------------
+
+READOUTS = ("fixed", "refit")
+
+
+def _pair_expectation(P1, P2, vx, vy, c):
+    """``E[P1(X) P2(Y)]`` for ``(X, Y)`` centred Gaussian with variances ``vx, vy`` and covariance ``c`` (power-basis
+    polynomials; tensor Gauss-Hermite with enough nodes to be exact)."""
+    n = (len(P1) + len(P2)) // 2 + 2
+    z, w = He.hermegauss(n)
+    w = w / w.sum()
+    z1, z2 = np.meshgrid(z, z, indexing="ij")
+    W = np.outer(w, w)
+    sx = math.sqrt(max(vx, 0.0))
+    if sx == 0.0:
+        X, Y = 0.0 * z1, math.sqrt(max(vy, 0.0)) * z2
+    else:
+        X = sx * z1
+        Y = (c / sx) * z1 + math.sqrt(max(vy - c * c / vx, 0.0)) * z2
+    return float(np.sum(W * Pw.polyval(X, P1) * Pw.polyval(Y, P2)))
+
+
+def offtarget_risk(gram, link, act, a=None, readout: str = "fixed") -> float:
+    r"""Risk of the off-target task ``k`` for the current first layer (docs/elicitation.md §2.8).
+
+    ``gram``: the ``(p + 1) x (p + 1)`` Gram matrix of ``(w_1, ..., w_p, theta_k)`` (``|theta_k| = 1``); the task's
+    reward is ``g(<theta_k, x>)`` (``link``) on isotropic inputs ``x ~ N(0, I_d)``, the network's features are
+    ``sigma(<w_j, x>)`` (``act``). ``readout="fixed"``: the pre-trained second layer ``a`` (default all ones) is kept,
+    ``f = (1/p) sum_j a_j sigma(<w_j, x>)`` and the risk is ``E (g - f)^2``; ``readout="refit"``: the best linear head
+    over the current features, risk ``E g^2 - b^T G^+ b`` with ``G_ij = E sigma_i sigma_j`` and ``b_j = E g sigma_j``
+    (least squares, so a singular ``G`` is allowed). Every expectation involves two fields at a time, whose law is
+    fixed by the Gram matrix: exact tensor Gauss-Hermite quadrature (polynomial integrands). For
+    ``g = sigma = h_2`` and one neuron with ``|w|^2 = v``, ``<w, theta_k> = c``:
+    fixed ``1 - 2 c^2 + (3 v^2 - 2 v + 1) / 2``, refit ``1 - c^4 / ((3 v^2 - 2 v + 1) / 2)``."""
+    if readout not in READOUTS:
+        raise ValueError(f"readout must be one of {READOUTS}, got {readout!r}")
+    G0 = np.asarray(gram, float)
+    if G0.ndim != 2 or G0.shape[0] != G0.shape[1] or G0.shape[0] < 2 or not np.all(np.isfinite(G0)):
+        raise ValueError(f"gram must be a finite (p + 1) x (p + 1) Gram matrix with p >= 1, got shape {G0.shape}")
+    if not np.allclose(G0, G0.T) or np.linalg.eigvalsh(G0).min() < -1e-10 * max(1.0, np.abs(G0).max()):
+        raise ValueError("gram must be symmetric positive semidefinite (a Gram matrix)")
+    if abs(G0[-1, -1] - 1.0) > 1e-10:
+        raise ValueError(f"theta_k (the last vector of gram) must have unit norm, got |theta_k|^2 = {G0[-1, -1]}")
+    p = G0.shape[0] - 1
+    g, s = _coeffs("link", link), _coeffs("act", act)
+    a = np.ones(p) if a is None else np.asarray(a, float).reshape(-1)
+    if a.size != p or not np.all(np.isfinite(a)):
+        raise ValueError(f"a must hold p = {p} finite second-layer weights, got {a!r}")
+    Egg = _pair_expectation(g, g, 1.0, 1.0, 1.0)
+    b = np.array([_pair_expectation(g, s, 1.0, G0[j, j], G0[-1, j]) for j in range(p)])
+    G = np.array([[_pair_expectation(s, s, G0[i, i], G0[j, j], G0[i, j]) for j in range(p)] for i in range(p)])
+    if readout == "fixed":
+        return float(Egg - 2.0 * (a @ b) / p + (a @ G @ a) / p ** 2)
+    coef = np.linalg.lstsq(G, b, rcond=None)[0]
+    return float(Egg - b @ coef)
+
+
+def plain_update_offtarget_risk(t, rho: float, lab: Labels, delta: float, tau_x: float, nu: float,
+                                protocol: str = "w2s", readout: str = "fixed", loss: str = "squared") -> np.ndarray:
+    """The off-target task's risk along the plain-update ODE (docs/elicitation.md §2.8): the neuron of
+    :func:`plain_update_trajectory` (started on ``theta_k = rho theta + sqrt(1 - rho^2) xi``), the task's reward
+    ``g(<theta_k, x>)`` with the target's link, risk :func:`offtarget_risk` of ``|w|^2 = A + C`` and
+    ``<w, theta_k> = rho m + sqrt(1 - rho^2) b``, at the protocol's own times ``t`` (``steps / D_eff``)."""
+    rho = check_scalar("rho", rho, -1.0, 1.0)
+    if readout not in READOUTS:
+        raise ValueError(f"readout must be one of {READOUTS}, got {readout!r}")
+    if protocol not in ("w2s", "sft"):
+        raise ValueError(f"protocol must be 'w2s' or 'sft', got {protocol!r}")
+    delta = check_scalar("delta", delta, 0.0, 1e3, lo_open=True)
+    tau_x = check_scalar("tau_x", tau_x, 0.0, 1e3)
+    nu = check_scalar("nu", nu, 1.0, 1e12)
+    t = _check_times(t)
+    s = math.sqrt(1.0 - rho * rho)
+    if protocol == "sft":
+        y0, tau_x, nu = [1.0, 0.0, rho, s], 0.0, 1.0
+    else:
+        y0 = [rho * rho, s * s, rho, s]
+    A, C, m, b = _plain_solve(t, y0, lab, delta, tau_x, nu, protocol, loss)
+    return np.array([offtarget_risk([[A[i] + C[i], rho * m[i] + s * b[i]], [rho * m[i] + s * b[i], 1.0]],
+                                    lab.link, lab.act, [lab.a], readout) for i in range(len(t))])
+
+
+def plain_update_matched_risk(level: float, rho: float, lab: Labels, delta: float, tau_x: float, nu: float,
+                              protocol: str = "w2s", readout: str = "fixed", loss: str = "squared", t_max=200.0):
+    """Comparison at matched target performance (docs/elicitation.md §2.8): the first time ``t_hit`` (the protocol's
+    own unit) at which the target overlap ``m = <w, theta>`` of the plain-update ODE reaches ``level``, and the
+    off-target risk then; ``(t_hit, risk)``. A ``ValueError`` if ``m`` stays below ``level`` up to ``t_max``."""
+    level = check_scalar("level", level, 0.0, 1e3, lo_open=True)
+    rho = check_scalar("rho", rho, -1.0, 1.0)
+    if rho >= level:
+        raise ValueError(f"level must exceed m(0) = rho = {rho}, got {level}")
+    s = math.sqrt(1.0 - rho * rho)
+    y0, tx, nn = ([1.0, 0.0, rho, s], 0.0, 1.0) if protocol == "sft" else ([rho * rho, s * s, rho, s], tau_x, nu)
+    hit = lambda _, y: y[2] - level  # noqa: E731 -- scipy's event: m(t) = level
+    hit.terminal, hit.direction = True, 1.0
+    sol = solve_ivp(_plain_rhs(lab, delta, tx, nn, protocol, loss), (0.0, float(t_max)), y0, method="LSODA",
+                    rtol=1e-10, atol=1e-12, events=hit)
+    if not sol.success or sol.t_events[0].size == 0:
+        raise ValueError(f"m(t) stays below level = {level} up to t_max = {t_max} ({protocol})")
+    th = float(sol.t_events[0][0])
+    return th, float(plain_update_offtarget_risk([th], rho, lab, delta, tau_x, nu, protocol, readout, loss)[0])
+
+
+def offtarget_risk_one_neuron(v, c, link, act, a: float = 1.0, readout: str = "fixed") -> np.ndarray:
+    """:func:`offtarget_risk` for one neuron, vectorised over arrays ``v = |w|^2`` and ``c = <w, theta_k>`` (the same
+    exact quadrature; used on per-replicate simulation states)."""
+    if readout not in READOUTS:
+        raise ValueError(f"readout must be one of {READOUTS}, got {readout!r}")
+    v, c = np.broadcast_arrays(np.asarray(v, float), np.asarray(c, float))
+    g, s = _coeffs("link", link), _coeffs("act", act)
+    n = (2 * max(len(g), len(s))) // 2 + 2
+    z, w = He.hermegauss(n)
+    w = w / w.sum()
+    z1, z2 = np.meshgrid(z, z, indexing="ij")
+    W = np.outer(w, w)
+    sv = np.sqrt(np.maximum(v, 0.0))[..., None, None]
+    cc = c[..., None, None]
+    safe = np.where(sv > 0, sv, 1.0)
+    L = np.where(sv > 0, safe * z1, 0.0)
+    Z = np.where(sv > 0, (cc / safe) * z1 + np.sqrt(np.maximum(1.0 - cc * cc / safe ** 2, 0.0)) * z2, z2)
+    sig, gk = Pw.polyval(L, s), Pw.polyval(Z, g)
+    Egg = float(np.sum(W * Pw.polyval(z1, g) ** 2))
+    b = np.sum(W * gk * sig, axis=(-1, -2))
+    G = np.sum(W * sig * sig, axis=(-1, -2))
+    if readout == "fixed":
+        return Egg - 2.0 * a * b + a * a * G
+    return Egg - np.where(G > 0, b * b / np.where(G > 0, G, 1.0), 0.0)

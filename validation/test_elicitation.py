@@ -131,3 +131,38 @@ def test_transformed_labels_with_a_wrong_finite_size_model_are_rejected(run):
 
     wrong = dataclasses.replace(claim, id=claim.id + ".series-correction", simulate=naive)
     assert _verdict(wrong, run) == "REJECTED"
+
+
+def test_the_planar_retention_law_for_the_offtarget_risk_is_rejected(run):
+    """The off-target risk computed as if the neuron stayed a unit vector in the plane of (theta_k, theta), its
+    overlap with theta_k given by the planar law cos(arccos rho - arccos m) of docs/elicitation.md §2.2 with the
+    certified m(t) (a plausible shortcut: it ignores the norm growth of plain updates and the private part b), must be
+    REJECTED; so must the matched-target comparison computed the same way."""
+    claim = builtin_registry()["elicit.offtarget-risk.plain-updates.rho=0.6"]
+
+    def planar(p):
+        lab = labels(p)
+        rho = p["rho"]
+        out = {}
+        for proto, t in (("w2s", np.array(p["times"])), ("sft", np.array(p["times"]) / p["nu"])):
+            m, _b = E.plain_update_trajectory(t, rho, lab, p["delta"], p["tau_x"], p["nu"], proto)
+            c = E.planar_retention(np.clip(m, -1.0, 1.0), rho)
+            for ro in E.READOUTS:
+                out[proto, ro] = E.offtarget_risk_one_neuron(1.0, c, lab.link, lab.act, lab.a, ro)
+        return (list(out["w2s", "fixed"]) + list(out["sft", "fixed"]) + list(out["sft", "fixed"] - out["w2s", "fixed"])
+                + list(out["sft", "refit"] - out["w2s", "refit"]))
+
+    assert _verdict(dataclasses.replace(claim, id=claim.id + ".planar", predict=planar), run) == "REJECTED"
+    matched = builtin_registry()["elicit.offtarget-risk.matched-target.rho=0.6"]
+    right = matched.predict(matched.params)
+
+    def planar_matched(p):
+        lab = labels(p)
+        out = list(right[:2])
+        for ro in E.READOUTS:
+            c = E.planar_retention(p["level"], p["rho"])  # unit norm, in the plane, at m = level
+            r = float(E.offtarget_risk_one_neuron(1.0, c, lab.link, lab.act, lab.a, ro))
+            out += [r, r, 0.0] if ro == "fixed" else [r, r, 0.0]
+        return out
+
+    assert _verdict(dataclasses.replace(matched, id=matched.id + ".planar", predict=planar_matched), run) == "REJECTED"
