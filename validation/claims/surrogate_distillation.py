@@ -22,6 +22,7 @@ import numpy as np
 
 from w2s.kernels.rng import generator
 from w2s.kernels.surrogate_distillation import draw_diagonals, sign_averaged_risk
+from w2s.theory._validate import check_nonneg, check_pos
 from w2s.theory import surrogate_distillation as T
 from w2s.validation.plotting import pyplot, save
 from w2s.validation.registry import REGISTRY, Claim, Ladder, SharedSimulation
@@ -45,11 +46,16 @@ TWO_LEVEL = dict(gamma=3.0, frac=0.1, lam_hi=1.0, lam_lo=0.01, r2_hi=1.0, r2_lo=
 def two_level_problem(prm, p):
     """``(lam, beta_star, n)``: ``round(frac p)`` eigenvalues ``lam_hi`` carrying signal energy ``r2_hi``, the rest
     ``lam_lo`` carrying ``r2_lo`` (``||beta_star||_Sigma^2 = r2_hi + r2_lo``, spread evenly), ``n = round(p/gamma)``."""
+    gamma = check_pos("gamma", prm["gamma"])
+    for name in ("r2_hi", "r2_lo"):
+        check_nonneg(name, prm[name])
     lam = T.two_level(p, prm["frac"], prm["lam_hi"], prm["lam_lo"])
     k = int(round(prm["frac"] * p))
+    if not 0 < k < p:
+        raise ValueError(f"frac must leave both levels non-empty at p = {p} (0 < round(frac p) < p), got {prm['frac']}")
     b = np.concatenate([np.full(k, np.sqrt(prm["r2_hi"] / (prm["lam_hi"] * k))),
                         np.full(p - k, np.sqrt(prm["r2_lo"] / (prm["lam_lo"] * (p - k))))])
-    return lam, b, int(round(p / prm["gamma"]))
+    return lam, b, int(round(p / gamma))
 
 
 def _surrogates(lam, b, n):
