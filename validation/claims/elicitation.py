@@ -309,6 +309,10 @@ _OT = dict(_P3)
 _OT_TIMES = (1.0, 2.0, 5.0)  # W2S time units; SFT has run t / nu of its own
 _OT_LEVEL = 0.8  # matched target performance: each protocol stopped when m = <w, theta> first reaches it
 OT_FAST = Ladder(d=(1024, 2048, 4096, 8192), reps=(1200, 600, 300, 150))
+# The equal-steps risk claims: with 1200/600/300/150 replicates the SFT - W2S differences resolve 3.9% of their
+# scale at the suite's z_crit (~4.1), so the 5% falsifier sits only ~5.3 SE away and is rejected with probability
+# Phi(5.3 - 4.1) ~ 0.88 < 0.99. Twice the replicates make it ~7.4 SE (power ~ 0.9997).
+OT_FAST_RISK = Ladder(d=(1024, 2048, 4096, 8192), reps=(2400, 1200, 600, 300))
 OT_FULL = Ladder(d=(1024, 4096, 16384, 65536), reps=(4800, 1200, 300, 80))
 OT_FS_REASON = ("the risk is a polynomial in the neuron's overlaps (|w|^2, <w, theta_k>), which follow the plain-update "
                 "ODE with O(D^-1/2) mean-zero fluctuations: their second-order effect on the mean is O(1/D); the SFT "
@@ -404,7 +408,19 @@ def _ot_matched_simulate(p, D, rng, reps):
     return np.stack([w[0], s[0], w[1], s[1], s[1] - w[1], w[2], s[2], s[2] - w[2]], axis=1)
 
 
-for _rho in (0.3, 0.6):
+# rho = 0.3 at equal steps is shown, not certified (record below): the extrapolation of SFT - W2S at t = 1 carries a
+# systematic error (0.0032, from the fit variants) larger than its statistical one (0.0020) on this ladder, and the 5%
+# falsifier is then rejected with probability 0.63 < 0.99. More replicates do not remove a systematic error; a ladder
+# starting at larger r would.
+REGISTRY.add_shown(Shown(
+    id="elicit.shown.offtarget-risk.plain-updates.rho=0.3",
+    title="The off-target task's risk at rho = 0.3 under plain-update W2S and SFT at equal raw steps",
+    reason=("the derived trajectories agree with the chain (|z| <= 2.8 on r = 1024..8192), but at t = 1 the fit variants "
+            "give SFT - W2S a systematic error of 0.0032 against a statistical 0.0020, so the 5% falsifier is detected "
+            "with power 0.63 < 0.99: the ladder must start at larger r to certify it (rho = 0.6 is certified)"),
+    family="elicitation", figure="elicitation_offtarget_risk.png"))
+
+for _rho in (0.6,):
     REGISTRY.add(Claim(
         id=f"elicit.offtarget-risk.plain-updates.rho={_rho:g}",
         title=(f"The off-target task's risk (rho = {_rho:g}) under plain-update W2S and SFT, same network, same raw "
@@ -421,7 +437,7 @@ for _rho in (0.3, 0.6):
         provenance=("DERIVED here in the investigated variant (plain updates) of the proposed model "
                     "(docs/elicitation.md §2.6, §2.8)"),
         params=dict(_OT, rho=_rho, times=_OT_TIMES), predict=_ot_predict, simulate=_ot_simulate,
-        ladders={"fast": OT_FAST, "full": OT_FULL},
+        ladders={"fast": OT_FAST_RISK, "full": OT_FULL},
         components=(tuple(f"R_w2s(t={t:g})" for t in _OT_TIMES) + tuple(f"R_sft(t={t:g})" for t in _OT_TIMES)
                     + tuple(f"R_sft-R_w2s(t={t:g})" for t in _OT_TIMES)
                     + tuple(f"refit:R_sft-R_w2s(t={t:g})" for t in _OT_TIMES)),
