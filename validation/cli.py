@@ -232,6 +232,9 @@ def _cmd_predict(args) -> int:
         pred = claim.prediction(params)
     except (ValueError, TypeError) as exc:
         raise UsageError(f"{claim.id}: {exc}") from None
+    except (ArithmeticError, LookupError, RuntimeError) as exc:  # a closed form that does not check this input
+        raise UsageError(f"{claim.id}: cannot evaluate the prediction at these parameters "
+                         f"({type(exc).__name__}: {exc})") from None
     labels = claim.labels(params)
     if len(labels) != len(pred):
         labels = tuple(f"component {k}" for k in range(len(pred)))
