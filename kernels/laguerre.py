@@ -53,6 +53,7 @@ from .ridge import RidgeW2SSample, _check_grid, _check_size
 __all__ = [
     "bidiagonal",
     "tridiagonal",
+    "teacher_model",
     "laguerre_eigenvalues",
     "reduced_ridge_w2s",
     "STUDENTS",
@@ -168,7 +169,7 @@ def _haar_frame(rows: int, cols: int, keep: int, rng: np.random.Generator) -> np
     return np.linalg.solve(Rf.T, G[:keep].T).T  # rows of Q = G Rf^{-1}
 
 
-def _teacher_model(d: int, n_t: int, sigma2: float, r: float, rng: np.random.Generator):
+def teacher_model(d: int, n_t: int, sigma2: float, r: float, rng: np.random.Generator):
     """The teacher's tridiagonal ``T`` (``diag``, ``off``) and right-hand side ``g = r T e_1 + B^T eps'/n_t`` in its
     bidiagonal coordinates (module docstring). Draws: the bidiagonal, then the noise."""
     alpha, beta = bidiagonal(d, n_t, rng)
@@ -204,7 +205,7 @@ def reduced_ridge_w2s(d: int, n_t: int, n_s: int | None, lam_t, lam_s=None, *, s
     if not (np.isfinite(r2) and r2 > 0):
         raise ValueError(f"r2 must be finite and > 0, got {r2!r}")
     r = float(np.sqrt(r2))
-    diag, off, g = _teacher_model(d, n_t, sigma2, r, rng)
+    diag, off, g = teacher_model(d, n_t, sigma2, r, rng)
     A, R_t = _teacher_kernel(diag, off, g, r, lam_t)
     if student == "none":
         return RidgeW2SSample(lam_t, np.empty(0), R_t, None)
@@ -294,7 +295,7 @@ def reduced_spiked_w2s(d: int, n_t: int, n_s: int | None, lam_t, lam_s, g_s, *, 
     d, n_t, n_s, lam_t, lam_s, g_s, g_t, zeta = check_spiked_args(d, n_t, n_s, lam_t, lam_s, g_s, g_t, zeta, sigma2,
                                                                    r2)
     r = float(np.sqrt(r2))
-    diag, off, g = _teacher_model(d, n_t, sigma2, r, rng)
+    diag, off, g = teacher_model(d, n_t, sigma2, r, rng)
     m = diag.size
     # spike u = zeta e_1 + sqrt(1 - zeta^2) h, h uniform on the sphere of e_1^perp: active coords 2..m, null norm
     hg = rng.standard_normal(m - 1)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import solveh_banded
 
-from .laguerre import bidiagonal, tridiagonal
+from .laguerre import teacher_model
 
 __all__ = [
     "QuadraticSample",
@@ -132,25 +132,6 @@ def mixed_label_quadratic(X, y, beta_star, lam) -> QuadraticSample:
     return QuadraticSample(lam=lam, **out)
 
 
-def _reduced_model(d, n, sigma2, r, rng):
-    """Tridiagonal ``T`` (diag, off), ``h = V^T X^T y / n`` and the leading length ``m``: see the module docstring and
-    :mod:`w2s.kernels.laguerre` (the same bidiagonal model). Draws the bidiagonal, then the noise."""
-    alpha, beta = bidiagonal(d, n, rng)
-    diag, off = tridiagonal(alpha, beta, n)
-    m = diag.size
-    k = min(n, d)
-    eps = np.sqrt(sigma2) * rng.standard_normal(k)
-    h = np.zeros(m)
-    h[0] = r * diag[0]
-    if m > 1:
-        h[1] = r * off[0]
-    bt = np.zeros(m)
-    bt[:k] = alpha[:k] * eps
-    kb = min(k, m - 1)
-    bt[1:kb + 1] += beta[:kb] * eps[:kb]
-    return diag, off, h + bt / n
-
-
 def _tri_mul(diag, off, v):
     out = diag * v
     out[:-1] += off * v[1:]
@@ -196,7 +177,7 @@ def _reduced(d, n, lam, sigma2, r2, rng, reps, solve):
     r = float(np.sqrt(r2))
     out = np.empty((5, reps, lam.size))
     for j in range(reps):
-        diag, off, h = _reduced_model(d, n, sigma2, r, rng)
+        diag, off, h = teacher_model(d, n, sigma2, r, rng)  # the ridge teacher's bidiagonal model
         out[:, j] = _quadratic_from_model(diag, off, h, r, lam, solve)
     return QuadraticSample(np.broadcast_to(lam, (reps, lam.size)), *out)
 
