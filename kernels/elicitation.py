@@ -683,7 +683,10 @@ def _chain_block(st, Sp, Sq, p, q, dim_par, dim_perp, c_par, c_perp, a, tau, act
                  update, steps, eta, record_steps, out, hit_level, hits, nb):
     """Advance the ``nb`` lanes of one block (states ``st[b]``, Gram stacks ``Sp[:, :, b]``, ``Sq[:, :, b]``) in
     lock-step; ``out[b]`` and ``hits[b]`` as in :func:`_chain_replicate`. A lane that has hit the level stops
-    drawing and its state is frozen (``alpha = 1``, ``beta = 0``)."""
+    drawing and leaves the active region: at the next step it is swapped with the last active lane (its Gram
+    matrices, stream and output index ``rep`` travel with it), so that a block whose replicates have mostly hit runs
+    only its live lanes. Each lane still does the serial chain's operations on its own stream: results do not
+    change."""
     k = p + q
     B = Sp.shape[2]
     Lp = np.zeros((k, k, B))
@@ -713,26 +716,55 @@ def _chain_block(st, Sp, Sq, p, q, dim_par, dim_perp, c_par, c_perp, a, tau, act
             for b in range(nb):
                 if Sq[i, j, b] != 0.0:
                     perp_zero = False
+    rep = np.arange(B)
     for b in range(nb):
         hits[b] = -1
     nlive = nb
+    nact = nb  # lanes [0, nact) are advanced; those that hit leave at the next step
     kk = 0
     for step in range(steps + 1):
         if kk < record_steps.shape[0] and record_steps[kk] == step:
-            for b in range(nb):
-                if live[b] or hits[b] == step:
+            for b in range(nact):
+                r = rep[b]
+                if live[b] or hits[r] == step:
                     for j in range(p):
                         for m in range(q):
-                            out[b, kk, j, m] = Sp[q + j, m, b] + Sq[q + j, m, b]
+                            out[r, kk, j, m] = Sp[q + j, m, b] + Sq[q + j, m, b]
                         if out.shape[3] > q:  # record_norms
-                            out[b, kk, j, q] = Sp[q + j, q + j, b] + Sq[q + j, q + j, b]
+                            out[r, kk, j, q] = Sp[q + j, q + j, b] + Sq[q + j, q + j, b]
             kk += 1
         if step == steps or nlive == 0:
             break
-        _block_cholesky(Sp, Lp, rp, w1, w2, nb)
+        if nact > nlive:
+            b = 0
+            while b < nact:
+                if live[b]:
+                    b += 1
+                    continue
+                e = nact - 1
+                if e != b:
+                    for i in range(k):
+                        for j in range(k):
+                            t = Sp[i, j, b]
+                            Sp[i, j, b] = Sp[i, j, e]
+                            Sp[i, j, e] = t
+                            t = Sq[i, j, b]
+                            Sq[i, j, b] = Sq[i, j, e]
+                            Sq[i, j, e] = t
+                    for i in range(st.shape[1]):
+                        ts = st[b, i]
+                        st[b, i] = st[e, i]
+                        st[e, i] = ts
+                    ti = rep[b]
+                    rep[b] = rep[e]
+                    rep[e] = ti
+                    live[b] = live[e]
+                    live[e] = False
+                nact -= 1
+        _block_cholesky(Sp, Lp, rp, w1, w2, nact)
         if perp_active:
-            _block_cholesky(Sq, Lq, rq, w1, w2, nb)
-        for b in range(nb):  # the draws, lane by lane, in the serial chain's order
+            _block_cholesky(Sq, Lq, rq, w1, w2, nact)
+        for b in range(nact):  # the draws, lane by lane, in the serial chain's order
             s = st[b]
             if live[b]:
                 for i in range(k):
@@ -751,38 +783,38 @@ def _chain_block(st, Sp, Sq, p, q, dim_par, dim_perp, c_par, c_perp, a, tau, act
                 xp[b] = 0.0
                 xq[b] = 0.0
                 zeta[b] = 0.0
-        _block_fields(Lp, gp, c_par, lp, sq, nb)
-        for b in range(nb):
+        _block_fields(Lp, gp, c_par, lp, sq, nact)
+        for b in range(nact):
             xp[b] = c_par * c_par * (sq[b] + xp[b])
         if perp_active:
-            _block_fields(Lq, gq, c_perp, lq, sq, nb)
-            for b in range(nb):
+            _block_fields(Lq, gq, c_perp, lq, sq, nact)
+            for b in range(nact):
                 xq[b] = c_perp * c_perp * (sq[b] + xq[b])
-        for b in range(nb):
+        for b in range(nact):
             xsq[b] = xp[b] + xq[b]
             w1[b] = lp[0, b] + lq[0, b]
-        _block_horner(link, w1, w2, nb)
+        _block_horner(link, w1, w2, nact)
         if tau > 0.0:
-            for b in range(nb):
+            for b in range(nact):
                 w2[b] += tau * zeta[b]
-        _block_horner(transform, w2, yt, nb)
+        _block_horner(transform, w2, yt, nact)
         if loss == 1:
-            for b in range(nb):
+            for b in range(nact):
                 fsum[b] = 0.0
             for j in range(p):
-                for b in range(nb):
+                for b in range(nact):
                     w1[b] = lp[q + j, b] + lq[q + j, b]
-                _block_horner(act, w1, w2, nb)
-                for b in range(nb):
+                _block_horner(act, w1, w2, nact)
+                for b in range(nact):
                     fsum[b] += a[j] * w2[b]
-            for b in range(nb):
+            for b in range(nact):
                 yt[b] = yt[b] - fsum[b] / p
         for j in range(p):
             i = q + j
-            for b in range(nb):
+            for b in range(nact):
                 w1[b] = lp[i, b] + lq[i, b]
-            _block_horner(dact, w1, w2, nb)
-            for b in range(nb):
+            _block_horner(dact, w1, w2, nact)
+            for b in range(nact):
                 lj = w1[b]
                 u = a[j] * yt[b] * w2[b]
                 if update == 0:
@@ -798,22 +830,23 @@ def _chain_block(st, Sp, Sq, p, q, dim_par, dim_perp, c_par, c_perp, a, tau, act
                 if not live[b]:
                     alpha[i, b] = 1.0
                     beta[i, b] = 0.0
-        _block_update(Sp, alpha, beta, lp, xp, nb)
+        _block_update(Sp, alpha, beta, lp, xp, nact)
         if perp_active or (update == 0 and not perp_zero):  # an all-zero S_perp stays zero without inputs there
-            _block_update(Sq, alpha, beta, lq, xq, nb)
+            _block_update(Sq, alpha, beta, lq, xq, nact)
         if hit_level > 0.0:
-            for b in range(nb):
+            for b in range(nact):
                 if live[b] and abs(Sp[q, 0, b] + Sq[q, 0, b]) >= hit_level:
+                    r = rep[b]
                     live[b] = False
-                    hits[b] = step + 1
+                    hits[r] = step + 1
                     nlive -= 1
                     if out.shape[1] > record_steps.shape[0]:  # record_hit
                         nr = record_steps.shape[0]
                         for j in range(p):
                             for m in range(q):
-                                out[b, nr, j, m] = Sp[q + j, m, b] + Sq[q + j, m, b]
+                                out[r, nr, j, m] = Sp[q + j, m, b] + Sq[q + j, m, b]
                             if out.shape[3] > q:
-                                out[b, nr, j, q] = Sp[q + j, q + j, b] + Sq[q + j, q + j, b]
+                                out[r, nr, j, q] = Sp[q + j, q + j, b] + Sq[q + j, q + j, b]
 
 
 @pjit

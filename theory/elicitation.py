@@ -263,7 +263,7 @@ def escape_rate(lab: Labels, delta: float) -> tuple[float, float]:
     return float(lam), Q1
 
 
-def hitting_time_constant(lab: Labels, delta: float, level: float = 0.5) -> float:
+def hitting_time_constant(lab: Labels, delta: float, level: float = 0.5, D: float | None = None) -> float:
     r"""``K*`` in ``E[t_hit] = log(D_eff) / (2 lambda) + K* + o(1)`` for the first time ``|m| >= level`` from a
     uniformly random start on the sphere of the input space (derived here; docs/elicitation.md §2.5).
 
@@ -275,14 +275,23 @@ def hitting_time_constant(lab: Labels, delta: float, level: float = 0.5) -> floa
     the two phases, ``t_hit = log(sqrt(D) / |A|) / lambda + K_0`` and
     ``E[t_hit] - log(D)/(2 lambda) -> K_0 - (log s + E log|Z|) / lambda`` with ``E log|Z| = -(gamma + log 2)/2``.
     The ODE drift ``F`` is odd in ``m`` for an even activation and link, so ``|m|`` is what is tracked.
+
+    ``D`` given: the same construction with the finite-``D`` drift ``F_D`` of :func:`spherical_step_drift` in place
+    of ``F`` (its rate ``lambda_D = F_D'(0)`` and its ``K_0``), the mean-field hitting law of the chain at that size
+    (see :func:`finite_size_hitting_shift`).
     """
     level = check_scalar("level", level, 0.0, 1.0, lo_open=True, hi_open=True)
     lam, Q1 = escape_rate(lab, delta)
+    F = lambda m: drift(m, lab, delta)  # noqa: E731
+    if D is not None:
+        corr = _finite_size_drift_spline(lab, delta, check_scalar("D", D, 3.0, 1e300))
+        F = lambda m: drift(m, lab, delta) + float(corr(m))  # noqa: E731
+        lam = lam + float(corr(1e-4) - corr(-1e-4)) / 2e-4
     if lam <= 0:
         raise ValueError(f"the saddle at m = 0 is not linearly unstable (lambda = {lam:g}); K* needs p* <= 2")
-    if fixed_point(lab, delta) <= level:
+    if D is None and fixed_point(lab, delta) <= level:
         raise ValueError(f"level = {level} lies above the noise floor m* = {fixed_point(lab, delta):.4f}")
-    integrand = lambda m: 1.0 / drift(m, lab, delta) - 1.0 / (lam * m)  # noqa: E731
+    integrand = lambda m: 1.0 / F(m) - 1.0 / (lam * m)  # noqa: E731
     # the integrand is O(m) near 0 (the drift is odd); below m_lo, where the subtraction loses digits, its
     # integral is taken as the trapezoid m_lo * integrand(m_lo) / 2 (error O(m_lo^3))
     m_lo = 1e-3
@@ -290,6 +299,22 @@ def hitting_time_constant(lab: Labels, delta: float, level: float = 0.5) -> floa
           + math.log(level) / lam)
     s2 = 1.0 + delta * delta * Q1 / (2.0 * lam)
     return K0 - (0.5 * math.log(s2) + EULER_LOG_ABS_NORMAL) / lam
+
+
+def finite_size_hitting_shift(lab: Labels, delta: float, level: float, D: float) -> float:
+    """``[log D / (2 lambda_D) + K_D] - [log D / (2 lambda) + K*]``: the part of the finite-size bias of the mean
+    hitting time that the finite-``D`` drift ``F_D`` (:func:`spherical_step_drift`) causes, for a heavy-tailed label
+    (:func:`hitting_time_constant` with and without ``D``), to be subtracted before a ``1/D`` extrapolation; what
+    remains is the effect of the fluctuations, ``O(1/D)`` as for light-tailed labels. For ``T(h_3)`` at ``delta =
+    0.01`` it is 0.74 time units at ``D = 1024`` and 0.07 at ``D = 16384`` (decaying like ``D^-0.8``). Memoised."""
+    key = ("hit", lab, float(delta), float(level), float(D))
+    if key not in _FS_CACHE:
+        lam, _ = escape_rate(lab, delta)
+        corr = _finite_size_drift_spline(lab, delta, D)
+        lam_D = lam + float(corr(1e-4) - corr(-1e-4)) / 2e-4
+        _FS_CACHE[key] = (math.log(D) / (2 * lam_D) + hitting_time_constant(lab, delta, level, D)
+                          - math.log(D) / (2 * lam) - hitting_time_constant(lab, delta, level))
+    return _FS_CACHE[key]
 
 
 # ----- P3': plain (unnormalised) updates, inputs on V_kappa with leakage ------------------------------------------
@@ -496,22 +521,27 @@ def _step_drift_grid(ms, lab, delta, D, n=80, nz=30):
 _FS_CACHE: dict = {}
 
 
-def finite_size_alignment(t, m0: float, lab: Labels, delta: float, D: float) -> np.ndarray:
-    """``m(t)`` solving ``dm/dt = F_D(m)`` (:func:`spherical_step_drift`), the mean-field trajectory of the spherical
-    chain at finite ``D``. ``F_D - F_inf`` is tabulated on 41 points of ``[-1, 1]`` and interpolated by a cubic
-    spline (it is smooth and three orders of magnitude smaller than ``F_inf``, which is kept exact)."""
+def _finite_size_drift_spline(lab, delta, D):
+    """``F_D - F_inf`` tabulated on 41 points of ``[-1, 1]`` and interpolated by a cubic spline (memoised)."""
     from scipy.interpolate import CubicSpline
 
-    m0 = check_scalar("m0", m0, -1.0, 1.0)
-    delta = check_scalar("delta", delta, 0.0, 1e3, lo_open=True)
-    D = check_scalar("D", D, 3.0, 1e300)
-    t = _check_times(t)
-    key = (lab, delta, D)
+    key = (lab, float(delta), float(D))
     if key not in _FS_CACHE:
         grid = np.linspace(-1.0, 1.0, 41)
         diff = _step_drift_grid(grid, lab, delta, D) - np.array([drift(float(m), lab, delta) for m in grid])
         _FS_CACHE[key] = CubicSpline(grid, diff)
-    corr = _FS_CACHE[key]
+    return _FS_CACHE[key]
+
+
+def finite_size_alignment(t, m0: float, lab: Labels, delta: float, D: float) -> np.ndarray:
+    """``m(t)`` solving ``dm/dt = F_D(m)`` (:func:`spherical_step_drift`), the mean-field trajectory of the spherical
+    chain at finite ``D``. ``F_D - F_inf`` is tabulated on 41 points of ``[-1, 1]`` and interpolated by a cubic
+    spline (it is smooth and three orders of magnitude smaller than ``F_inf``, which is kept exact)."""
+    m0 = check_scalar("m0", m0, -1.0, 1.0)
+    delta = check_scalar("delta", delta, 0.0, 1e3, lo_open=True)
+    D = check_scalar("D", D, 3.0, 1e300)
+    t = _check_times(t)
+    corr = _finite_size_drift_spline(lab, delta, D)
     sol = solve_ivp(lambda _, y: [drift(float(np.clip(y[0], -1, 1)), lab, delta) + float(corr(np.clip(y[0], -1, 1)))],
                     (0.0, float(t[-1])), [m0], t_eval=t, method="LSODA", rtol=1e-10, atol=1e-12)
     if not sol.success:
@@ -658,3 +688,119 @@ def offtarget_risk_one_neuron(v, c, link, act, a: float = 1.0, readout: str = "f
     if readout == "fixed":
         return Egg - 2.0 * a * b + a * a * G
     return Egg - np.where(G > 0, b * b / np.where(G > 0, G, 1.0), 0.0)
+
+
+# ----- steps to alignment for an information exponent k >= 3 (docs/elicitation.md §2.9) ---------------------------
+
+def correlation_drift_coefficients(lab: Labels) -> np.ndarray:
+    r"""``c_j = a f_j s_j`` (``j = 0 .. degree``) of the population overlap ``Phi(m) = E[F1(l_theta) sigma(l)] =
+    sum_j c_j m^j`` (``f_j``, ``s_j``: the normalised-Hermite coefficients of ``F1 = E_zeta T(g + tau zeta)`` and of
+    ``sigma``). The population drift of (ODE) is ``P(m) = (1 - m^2) Phi'(m)``; the information exponent is the
+    smallest ``j >= 1`` with ``c_j != 0``. Exact Gauss-Hermite projections (polynomials)."""
+    n = lab.degree + 4
+    z, w = He.hermegauss(n)
+    w = w / w.sum()
+    F1, _ = _label_moments(lab, z)
+    s = Pw.polyval(z, _coeffs("act", lab.act))
+    kmax = len(_coeffs("act", lab.act)) - 1
+    out = np.zeros(kmax + 1)
+    for j in range(kmax + 1):
+        e = np.zeros(j + 1)
+        e[-1] = 1.0 / math.sqrt(math.factorial(j))
+        hj = He.hermeval(z, e)
+        out[j] = lab.a * float(np.sum(w * F1 * hj)) * float(np.sum(w * s * hj))
+    return out
+
+
+def information_exponent(lab: Labels, tol: float = 1e-12) -> int:
+    """The smallest ``j >= 1`` whose coefficient in :func:`correlation_drift_coefficients` is non-zero (relative to
+    the largest); a ``ValueError`` when the label carries no signal the activation sees."""
+    c = correlation_drift_coefficients(lab)
+    big = np.max(np.abs(c[1:])) if c.size > 1 else 0.0
+    for j in range(1, c.size):
+        if abs(c[j]) > tol * big and big > 0:
+            return j
+    raise ValueError("the label and the activation share no Hermite component of degree >= 1: no drift")
+
+
+def high_exponent_escape(lab: Labels, delta0: float, level: float = 0.5) -> tuple[int, float, float]:
+    r"""Steps to alignment for an information exponent ``k >= 3`` (derived here; docs/elicitation.md §2.9):
+    ``(k, K, c1)`` with
+
+        E[steps_hit] = D^(k-1) (K + c1 D^(-(k-2)/2) + o(D^(-(k-2)/2)))      at  eta = delta0 D^(-(k-2)/2) / D,
+
+    from a uniform random start on the sphere of the ``D = D_eff``-dimensional input space, until ``|m| >= level``.
+
+    Why the step size must shrink. At ``eta = delta / D`` with ``delta`` fixed, (ODE) near ``m = 0`` is
+    ``dm/dt = delta A m^(k-1) - (delta^2 / 2) Q0 m`` (``A = k c_k``, ``Q0 = a^2 E[y~^2 sigma'(l)^2]`` at ``m = 0``):
+    for ``k >= 3`` the noise term wins below ``m ~ delta``, while the start is ``m ~ D^(-1/2)``, so escape needs a
+    fluctuation across a barrier ``~ sqrt(D)`` standard deviations high: exponentially many steps. With
+    ``delta = delta0 D^(-(k-2)/2)`` both terms act at ``m ~ D^(-1/2)``.
+
+    The escape SDE. With ``mu = sqrt(D) m`` and ``tau = steps / D^(k-1)``, (ODE) and the per-step variance
+    ``eta^2 Q1`` of ``m`` (``Q1`` of :func:`escape_rate`) give, as ``D -> inf``,
+
+        d mu = (delta0 A mu^(k-1) - (delta0^2 / 2) Q0 mu) d tau + delta0 sqrt(Q1) dW,     mu(0) ~ N(0, 1),
+
+    which explodes in finite time. ``K`` is its mean explosion time: for odd ``k`` (``A > 0``; ``A < 0`` is the
+    mirror image) the mean first passage to ``+inf`` from ``x`` is
+    ``T(x) = kappa int_x^inf dy int_-inf^y exp(kappa (G(z) - G(y))) dz`` with ``kappa = 2 / (delta0^2 Q1)`` and
+    ``G(y) = delta0 A y^k / k - delta0^2 Q0 y^2 / 4``; averaging over ``mu(0)`` (Fubini) gives
+    ``K = kappa int Phi_N(y) int_0^inf exp(kappa (G(y - u) - G(y))) du dy``.
+
+    The leading correction. Once ``m`` is of order one the motion is the deterministic ``dm/dt = delta P(m)``, which
+    reaches ``level`` rather than infinity, with the full ``P(m)`` rather than its leading term: in units of
+    ``tau`` this shifts the mean by ``c1 D^(-(k-2)/2)``,
+    ``c1 = (1/delta0) [int_0^level (1/P(m) - 1/(A m^(k-1))) dm - level^(2-k) / (A (k - 2))]``, finite when the
+    next coefficient ``c_(k+1)`` vanishes (as for ``h_3`` labels with an ``h_3`` activation, where
+    ``P = 3 m^2 (1 - m^2)``); a ``ValueError`` otherwise. The noise term and the finite-``D`` law of ``mu(0)`` enter
+    at ``O(D^-(k-2))``.
+
+    Even ``k >= 4`` (explosion to both sides) is not implemented: ``ValueError``.
+    """
+    delta0 = check_scalar("delta0", delta0, 0.0, 1e3, lo_open=True)
+    level = check_scalar("level", level, 0.0, 1.0, lo_open=True, hi_open=True)
+    c = correlation_drift_coefficients(lab)
+    k = information_exponent(lab)
+    if k < 3:
+        raise ValueError(f"the information exponent is {k}: this law needs k >= 3 (k <= 2: hitting_time_constant)")
+    if k % 2 == 0:
+        raise ValueError(f"the information exponent is {k}: even k >= 4 (explosion to both sides) is not implemented")
+    if k + 1 < c.size and abs(c[k + 1]) > 1e-12 * abs(c[k]):
+        raise ValueError(f"the coefficient c_{k + 1} = {c[k + 1]:g} does not vanish: the first correction is then "
+                         "D^(-(k-2)/2) log D, not implemented")
+    A = k * c[k]
+    sgn = 1.0 if A > 0 else -1.0
+    A = abs(A)
+    _, _, Q0 = expectations(0.0, lab)
+    _, Q1 = escape_rate(lab, 1.0)
+    Q0 *= lab.a ** 2
+    kappa = 2.0 / (delta0 * delta0 * Q1)
+
+    # K = kappa int Phi_N(y) w(y) dy with w(y) = int_0^inf exp(kappa (G(y - u) - G(y))) du, which solves
+    # w' = 1 - kappa G'(y) w (stiff and attracting where G' > 0): integrated with it from y = -12 (Phi_N < 2e-33;
+    # w starts on its slow manifold 1/(kappa G')) to y = Y, and the tail int_Y^inf Phi_N w ~ int_Y^inf dy / G'(y)
+    # (w = 1/(kappa G') (1 + O(y^-k)) there) by quadrature.
+    def dG(y):
+        return delta0 * A * y ** (k - 1) - delta0 * delta0 * Q0 * y / 2.0
+
+    from scipy.special import ndtr
+
+    y0, Y = -12.0, 200.0
+    rhs = lambda y, s: [1.0 - kappa * dG(y) * s[0], kappa * ndtr(y) * s[0]]  # noqa: E731
+    jac = lambda y, s: [[-kappa * dG(y), 0.0], [kappa * ndtr(y), 0.0]]  # noqa: E731
+    sol = solve_ivp(rhs, (y0, Y), [1.0 / (kappa * dG(y0)), 0.0], method="Radau", jac=jac, rtol=1e-11, atol=1e-14)
+    if not sol.success:
+        raise RuntimeError(f"escape-time integration failed: {sol.message}")
+    tail = quad(lambda y: 1.0 / dG(y), Y, math.inf, epsabs=0.0, epsrel=1e-12)[0]
+    K = float(sol.y[1, -1]) + tail
+
+    def P(m):  # the population drift along the sign of A
+        dphi = sum(j * c[j] * m ** (j - 1) for j in range(1, c.size))
+        return sgn * (1.0 - m * m) * dphi
+
+    integrand = lambda m: 1.0 / P(m) - 1.0 / (A * m ** (k - 1))  # noqa: E731
+    m_lo = 1e-3
+    I = quad(integrand, m_lo, level, limit=200, epsabs=1e-13, epsrel=1e-11)[0] + m_lo * integrand(m_lo)
+    c1 = (I - level ** (2 - k) / (A * (k - 2))) / delta0
+    return k, float(K), float(c1)
