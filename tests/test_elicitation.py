@@ -550,3 +550,78 @@ def test_record_norms_and_record_hit():
         assert np.array_equal(o2[rep, -1], o[rep, hits[rep]])
     with pytest.raises(ValueError, match="record_hit"):
         gram_chain(st_, record_steps=[0], record_hit=True, **{**kw, "hit_level": None})
+
+
+# ----- steps to alignment at information exponent 3 (docs/elicitation.md §2.9) ----------------------------------------
+
+def _h(k_link, k_act, tau=0.0, transform=(0.0, 1.0)):
+    return E.Labels(link=tuple(E.hermite_link(k_link)), act=tuple(E.hermite_link(k_act)), tau=tau,
+                    transform=tuple(transform))
+
+
+def test_information_exponent_of_the_three_protocols():
+    link = E.hermite_link(3)
+    square = E.weak_label_transform("square", link, 0.5)
+    assert E.information_exponent(_h(3, 3)) == 3
+    assert E.information_exponent(_h(3, 3, 0.5)) == 3
+    assert E.information_exponent(_h(3, 2, 0.5, square)) == 2  # T lowers the exponent
+    assert E.information_exponent(_h(2, 2)) == 2
+    c = E.correlation_drift_coefficients(_h(3, 3, 0.5))
+    assert c[3] == pytest.approx(1.0, abs=1e-12) and np.allclose(c[:3], 0.0, atol=1e-12)  # Phi(m) = m^3
+    # the population drift (1 - m^2) Phi'(m) against the exact quadrature of E2 - m E1
+    for m in (-0.7, 0.1, 0.55):
+        E1, E2, _ = E.expectations(m, _h(3, 3, 0.5))
+        assert (1 - m * m) * 3 * m * m == pytest.approx(E2 - m * E1, abs=1e-12)
+
+
+def test_high_exponent_escape_against_an_mpmath_double_integral():
+    """K is the double integral kappa int Phi_N(y) int_0^inf exp(kappa (G(y - u) - G(y))) du dy: evaluated here
+    directly by mpmath (no ODE), it must agree with the Radau integration of w' = 1 - kappa G' w."""
+    lab = _h(3, 3, 0.5)
+    k, K, c1 = E.high_exponent_escape(lab, 1.0, 0.5)
+    _, _, Q0 = E.expectations(0.0, lab)
+    _, Q1 = E.escape_rate(lab, 1.0)
+    assert (Q0, Q1) == (pytest.approx(3 * 1.25), pytest.approx(3 * (7 + 0.25)))  # E[h_3'^2] = 3, E[h_3^2 z^2] = 7
+    with mp.workdps(12):
+        kap = mp.mpf(2) / Q1
+        G = lambda y: y ** 3 - mp.mpf(Q0) * y ** 2 / 4  # noqa: E731  (delta0 = 1, A = 3)
+        inner = lambda y: mp.quad(lambda u: mp.exp(kap * (G(y - u) - G(y))),  # noqa: E731
+                                  [0, y, mp.inf] if y > 0 else [0, 1, mp.inf])
+        ref = kap * mp.quad(lambda y: mp.ncdf(y) * inner(y), [-mp.inf, -2, 0, 2, mp.inf])
+    assert k == 3
+    assert K == pytest.approx(float(ref), rel=1e-6)
+    # c1 in closed form for P = 3 m^2 (1 - m^2): (artanh(l)/3 - 1/(3 l)) / delta0
+    for delta0, level in ((1.0, 0.5), (0.5, 0.3)):
+        _, _, c1 = E.high_exponent_escape(lab, delta0, level)
+        assert c1 == pytest.approx((math.atanh(level) / 3 - 1 / (3 * level)) / delta0, rel=1e-9)
+
+
+def test_high_exponent_escape_limits_and_bad_input():
+    lab = _h(3, 3)
+    Ks = [E.high_exponent_escape(lab, d0)[1] for d0 in (0.5, 1.0, 2.0)]
+    assert Ks[0] > Ks[1] > Ks[2] > 0  # a larger step size explodes sooner
+    # second-layer weight a: the SDE depends on a only through A = 3 a, Q0, Q1 ~ a^2; delta0 a is the same law
+    lab2 = E.Labels(link=lab.link, act=lab.act, a=2.0)
+    assert E.high_exponent_escape(lab2, 0.5)[1] == pytest.approx(Ks[1], rel=1e-7)
+    with pytest.raises(ValueError, match="k >= 3"):
+        E.high_exponent_escape(_h(2, 2), 1.0)
+    with pytest.raises(ValueError, match="even k"):
+        E.high_exponent_escape(_h(4, 4), 1.0)
+    mixed = E.Labels(link=tuple(np.r_[E.hermite_link(3), 0.0] + E.hermite_link(4)),
+                     act=tuple(np.r_[E.hermite_link(3), 0.0] + E.hermite_link(4)))
+    with pytest.raises(ValueError, match="c_4"):
+        E.high_exponent_escape(mixed, 1.0)
+    for bad in (0.0, -1.0, float("nan")):
+        with pytest.raises(ValueError, match="delta0"):
+            E.high_exponent_escape(lab, bad)
+    with pytest.raises(ValueError, match="level"):
+        E.high_exponent_escape(lab, 1.0, 1.0)
+
+
+def test_finite_size_hitting_shift_vanishes_as_D_grows():
+    link = E.hermite_link(3)
+    lab = _h(3, 2, 0.5, E.weak_label_transform("square", link, 0.5))
+    K = E.hitting_time_constant(lab, 0.005, 0.5)
+    assert E.hitting_time_constant(lab, 0.005, 0.5, D=1e12) == pytest.approx(K, abs=1e-4)
+    shifts = [abs(E.finite_size_hitting_shift(lab, 0.01, 0.5, D)) for D in (1024, 16384, 1e8)]
+    assert shifts[0] > shifts[1] > shifts[2] and shifts[2] < 1e-3
