@@ -73,3 +73,20 @@ def test_bad_input_is_a_value_error():
     assert res.verdict != "CERTIFIED"
     with pytest.raises(ValueError, match="no statistics to draw"):
         api.convergence_figure(dataclasses.replace(res, components=[], error="x"))
+
+
+def test_predict_bad_sizes_and_times_are_value_errors_naming_the_parameter():
+    """Inputs the fuzzer found: a size that int() would truncate to 0, scalar, empty and huge time grids."""
+    for J in (1e-300, 0, -3, 2.5, float("nan")):
+        with pytest.raises(ValueError, match="J must be an integer >= 1"):
+            api.predict("klm.forward-ce.gain-equals-misfit", J=J)
+    for times in ([], [2e40], "a", [2.0, 1.0]):
+        with pytest.raises(ValueError, match=r"t \(times\)"):
+            api.predict("elicit.alignment.w2s.p2", times=times)
+
+
+def test_predict_labels_follow_overridden_times():
+    assert api.predict("elicit.alignment.w2s.p2", times=0) == {"m(t=0)": 0.3}
+    out = api.predict("elicit.alignment.w2s.p2", times=[0.5, 3.0])
+    assert list(out) == ["m(t=0.5)", "m(t=3)"]
+    assert out["m(t=3)"] == pytest.approx(api.predict("elicit.alignment.w2s.p2", times=[3.0])["m(t=3)"], rel=1e-8)

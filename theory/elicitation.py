@@ -173,10 +173,31 @@ def drift(m: float, lab: Labels, delta: float = 1.0) -> float:
     return _rates(m, 1.0, m, lab, delta)
 
 
+#: Largest time of a trajectory (in units of D_eff steps): beyond it the ODE solvers' step control fails.
+T_MAX = 1e6
+
+
+def _ivp(rhs, t, y0):
+    """The solution of ``y' = rhs(t, y)``, ``y(0) = y0``, at the checked times ``t`` (``(len(y0), len(t))``; scipy
+    ``solve_ivp``, LSODA, rtol 1e-10); all times 0 return the start."""
+    if t[-1] == 0.0:
+        return np.repeat(np.asarray(y0, float)[:, None], t.size, axis=1)
+    tu, inv = np.unique(t, return_inverse=True)  # repeated times are allowed
+    sol = solve_ivp(rhs, (0.0, float(tu[-1])), y0, t_eval=tu, method="LSODA", rtol=1e-10, atol=1e-12)
+    if not sol.success:
+        raise RuntimeError(f"ODE integration failed: {sol.message}")
+    return sol.y[:, inv]
+
+
 def _check_times(t):
-    t = np.atleast_1d(np.asarray(t, dtype=float))
-    if t.ndim != 1 or np.any(~np.isfinite(t)) or np.any(t < 0) or np.any(np.diff(t) < 0):
-        raise ValueError(f"t must be non-negative, finite and non-decreasing, got {t}")
+    try:
+        t = np.atleast_1d(np.asarray(t, dtype=float))
+    except (TypeError, ValueError):
+        raise ValueError(f"t (times) must be a non-empty sequence of numbers in [0, {T_MAX:g}], got {t!r}") from None
+    if (t.ndim != 1 or t.size == 0 or np.any(~np.isfinite(t)) or np.any(t < 0) or np.any(t > T_MAX)
+            or np.any(np.diff(t) < 0)):
+        raise ValueError(f"t (times) must be a non-empty, non-decreasing sequence of numbers in [0, {T_MAX:g}], "
+                         f"got {t}")
     return t
 
 
@@ -185,11 +206,7 @@ def alignment_trajectory(t, m0: float, lab: Labels, delta: float) -> np.ndarray:
     m0 = check_scalar("m0", m0, -1.0, 1.0)
     delta = check_scalar("delta", delta, 0.0, 1e3, lo_open=True)
     t = _check_times(t)
-    sol = solve_ivp(lambda _, y: [drift(float(np.clip(y[0], -1, 1)), lab, delta)], (0.0, float(t[-1])), [m0],
-                    t_eval=t, method="LSODA", rtol=1e-10, atol=1e-12)
-    if not sol.success:
-        raise RuntimeError(f"ODE integration failed: {sol.message}")
-    return sol.y[0]
+    return _ivp(lambda _, y: [drift(float(np.clip(y[0], -1, 1)), lab, delta)], t, [m0])[0]
 
 
 def retention_trajectory(t, rho: float, lab: Labels, delta: float, m0: float | None = None):
@@ -207,10 +224,8 @@ def retention_trajectory(t, rho: float, lab: Labels, delta: float, m0: float | N
         m = float(np.clip(y[0], -1, 1))
         return [_rates(m, 1.0, m, lab, delta), _rates(m, rho, float(y[1]), lab, delta)]
 
-    sol = solve_ivp(rhs, (0.0, float(t[-1])), [m0, 1.0], t_eval=t, method="LSODA", rtol=1e-10, atol=1e-12)
-    if not sol.success:
-        raise RuntimeError(f"ODE integration failed: {sol.message}")
-    return sol.y[0], sol.y[1]
+    y = _ivp(rhs, t, [m0, 1.0])
+    return y[0], y[1]
 
 
 def planar_retention(m, rho):
@@ -410,11 +425,7 @@ def plain_update_state(t, m0: float, lab: Labels, delta: float, loss: str = "squ
 
 
 def _plain_solve(t, y0, lab, delta, tau_x, nu, protocol, loss):
-    rhs = _plain_rhs(lab, delta, tau_x, nu, protocol, loss)
-    sol = solve_ivp(rhs, (0.0, float(t[-1])), y0, t_eval=t, method="LSODA", rtol=1e-10, atol=1e-12)
-    if not sol.success:
-        raise RuntimeError(f"ODE integration failed: {sol.message}")
-    return sol.y
+    return _ivp(_plain_rhs(lab, delta, tau_x, nu, protocol, loss), t, y0)
 
 
 def _plain_rhs(lab, delta, tau_x, nu, protocol, loss):
@@ -542,11 +553,8 @@ def finite_size_alignment(t, m0: float, lab: Labels, delta: float, D: float) -> 
     D = check_scalar("D", D, 3.0, 1e300)
     t = _check_times(t)
     corr = _finite_size_drift_spline(lab, delta, D)
-    sol = solve_ivp(lambda _, y: [drift(float(np.clip(y[0], -1, 1)), lab, delta) + float(corr(np.clip(y[0], -1, 1)))],
-                    (0.0, float(t[-1])), [m0], t_eval=t, method="LSODA", rtol=1e-10, atol=1e-12)
-    if not sol.success:
-        raise RuntimeError(f"ODE integration failed: {sol.message}")
-    return sol.y[0]
+    return _ivp(lambda _, y: [drift(float(np.clip(y[0], -1, 1)), lab, delta) + float(corr(np.clip(y[0], -1, 1)))],
+                t, [m0])[0]
 
 
 def heavy_tail_correction(t, m0: float, lab: Labels, delta: float, D: float) -> np.ndarray:

@@ -19,6 +19,8 @@ is certified exactly as a built-in one. Bad input raises ``ValueError`` naming t
 
 from __future__ import annotations
 
+import math
+
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -64,8 +66,20 @@ def predict(claim: str | Claim, **params: Any) -> dict[str, float]:
     unknown = sorted(set(params) - set(c.params))
     if unknown:
         raise ValueError(f"unknown parameter {unknown[0]!r} for claim {c.id}; allowed: {', '.join(c.params) or '(none)'}")
-    values = c.prediction({**c.params, **params})
-    return {name: float(v) for name, v in zip(c.components, values)}
+    merged = {**c.params, **params}
+    try:
+        values = c.prediction(merged)
+    except (ArithmeticError, LookupError, RuntimeError) as exc:  # a closed form that does not check this input
+        raise ValueError(f"{c.id}: cannot evaluate the prediction at these parameters ({type(exc).__name__}: "
+                         f"{exc})") from None
+    names = c.labels(merged)
+    if len(names) != len(values):  # a grid parameter changed the number of components: positional labels
+        names = tuple(f"component {k}" for k in range(len(values)))
+    out = {name: float(v) for name, v in zip(names, values)}
+    bad = [k for k, v in out.items() if not math.isfinite(v)]
+    if bad:
+        raise ValueError(f"{c.id}: the prediction is not finite at these parameters ({', '.join(bad)})")
+    return out
 
 
 def certify(selection=None, *, tier: str = "fast", seed: int = 0, jobs: int = 1,

@@ -86,6 +86,11 @@ def chain_args(p, D):
 
 # ----- P1: alignment trajectories --------------------------------------------------------------------------------
 
+def _m_labels(p):
+    """Component labels ``m(t=...)`` at (possibly overridden) ``times``."""
+    return tuple(f"m(t={t:g})" for t in np.atleast_1d(np.asarray(p["times"], float)))
+
+
 def _align_predict(p):
     return E.alignment_trajectory(p["times"], p["m0"], labels(p), p["delta"])
 
@@ -119,7 +124,8 @@ for _name, _p in _ALIGN.items():
                    "it is p* m^(p*-1)(1 - m^2), docs/elicitation.md §2.2), at three times from a fixed m(0)."),
         source=SOURCE + " §2.1-2.2 (P1)", provenance=PROVENANCE, params=_p, predict=_align_predict,
         simulate=_align_simulate, ladders={"fast": FAST, "full": FULL},
-        components=tuple(f"m(t={t:g})" for t in _p["times"]), finite_size=1.0, finite_size_reason=FS_REASON,
+        components=tuple(f"m(t={t:g})" for t in _p["times"]), component_names=_m_labels, finite_size=1.0,
+        finite_size_reason=FS_REASON,
         family="elicitation",
         setup=(f"ladder axis = D_eff ({'r, the dimension of V_kappa' if _p['inputs'] == 'subspace' else 'd'}); "
                f"delta = {_p['delta']}, m(0) = {_p['m0']}; one neuron; exact Gram chain"
@@ -642,7 +648,8 @@ REGISTRY.add(Claim(
     source=SOURCE + " §2.7 (transforms, finite size of heavy-tailed steps), §2.1 (P1)",
     provenance=PROVENANCE + "; the finite-D drift F_D is derived in docs/elicitation.md §2.7",
     params=_TL_SPH, predict=_align_predict, simulate=_tl_simulate, ladders={"fast": TL_FAST, "full": TL_FULL},
-    components=tuple(f"m(t={t:g})" for t in _TL_SPH["times"]), finite_size=1.0, finite_size_reason=TL_FS_REASON,
+    components=tuple(f"m(t={t:g})" for t in _TL_SPH["times"]), component_names=_m_labels, finite_size=1.0,
+    finite_size_reason=TL_FS_REASON,
     family="elicitation",
     setup=("ladder axis = D_eff = r (inputs on V_kappa, d = 16 r never read); delta = 0.01, m(0) = 0.3, tau = 0.5, "
            "link h_3, activation h_2, T(y) = y^2 - 1.25; |m| recorded (T makes the law symmetric under theta -> "
@@ -680,7 +687,7 @@ REGISTRY.add(Claim(
     # detected with power < 0.99 in 1 of 8 calibration seeds with 40 replicates at the top rung
     ladders={"fast": Ladder(d=(1024, 2048, 4096, 8192), reps=(1280, 640, 320, 160)),
              "full": Ladder(d=(1024, 4096, 16384, 65536, 262144), reps=(1280, 320, 80, 40, 20))},
-    components=tuple(f"m(t={t:g})" for t in _TL_PLAIN["times"]), finite_size=1.0,
+    components=tuple(f"m(t={t:g})" for t in _TL_PLAIN["times"]), component_names=_m_labels, finite_size=1.0,
     finite_size_reason=("plain updates have no normalisation: the mean step is exact in (|w|^2, m) and the heavy tail "
                         "enters only the O(D_eff^-1/2) fluctuations, whose effect on the mean is O(1/D_eff)"),
     family="elicitation",

@@ -60,8 +60,22 @@ def _instance(seed: int, K: int, m: int, J: int, M: int, rho: float):
                          alpha_star=tuple(np.full(J, 1.0 / J)) if J != 4 else (0.4, 0.3, 0.2, 0.1))
 
 
+def _key(p):
+    """``(seed, K, m, J, M, rho)`` of a claim's parameters, checked: a non-integral or too small size is a
+    ``ValueError`` naming it (``int()`` would truncate ``J = 1e-300`` to 0)."""
+    out = [_check_seed(p)]
+    for name, lo in (("K", 2), ("m", 1), ("J", 1), ("M", 2)):
+        v = p[name]
+        ok = not isinstance(v, bool) and isinstance(v, (int, float, np.integer, np.floating)) and np.isfinite(v)
+        if not ok or float(v) != int(v) or int(v) < lo:
+            raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
+        out.append(int(v))
+    out.append(float(p["rho"]))
+    return tuple(out)
+
+
 def instance_of(p):
-    return _instance(_check_seed(p), int(p["K"]), int(p["m"]), int(p["J"]), int(p["M"]), float(p["rho"]))
+    return _instance(*_key(p))
 
 
 @lru_cache(maxsize=8)
@@ -74,7 +88,7 @@ def _population_theory(key):
 
 def predictions(p):
     """``(ForwardCE, ReverseMixture)`` on the population of the instance of ``p`` (:mod:`w2s.theory.kl_misfit`)."""
-    return _population_theory((_check_seed(p), int(p["K"]), int(p["m"]), int(p["J"]), int(p["M"]), float(p["rho"])))
+    return _population_theory(_key(p))
 
 
 def _simulate(p, N, rng, reps):
