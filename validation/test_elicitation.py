@@ -26,6 +26,10 @@ def test_family_has_the_required_claims():
     assert sum(i.startswith("elicit.alignment.w2s.") for i in ids) >= 2
     assert sum(i.startswith("elicit.alignment.sft.") for i in ids) >= 1
     assert {"elicit.retention.sft", "elicit.steps-to-alignment.p2"} <= ids
+    assert {"elicit.alignment.w2s.transformed-labels", "elicit.steps-to-alignment.w2s.transformed-labels",
+            "elicit.steps-to-alignment.sft.p3-raw", "elicit.steps-to-alignment.w2s.p3-raw"} <= ids
+    assert {f"elicit.offtarget-risk.{kind}.rho={rho}" for kind in ("plain-updates", "matched-target")
+            for rho in ("0.3", "0.6")} <= ids
     assert sum(i.startswith("elicit.engine.agrees-in-law.") for i in ids) >= 2
 
 
