@@ -184,7 +184,20 @@ def fit_forward_ce(H, P_w, weights) -> tuple[np.ndarray, np.ndarray]:
     res = optimize.minimize(lambda t: _forward_parts(t, H, P, w)[:2], np.zeros((K - 1) * p), jac=True,
                             hess=lambda t: _forward_hessian(t, H, P, w), method="trust-exact",
                             options={"gtol": 1e-11, "maxiter": 500})
-    _, grad, F = _forward_parts(res.x, H, P, w)
+    x = res.x
+    _, grad, F = _forward_parts(x, H, P, w)
+    for _ in range(4):  # trust-exact may stop on rounding just above the tolerance: plain Newton steps polish it
+        if np.linalg.norm(grad) <= 1e-10:
+            break
+        try:
+            x_new = x - np.linalg.solve(_forward_hessian(x, H, P, w), grad)
+        except np.linalg.LinAlgError:
+            break
+        _, g_new, F_new = _forward_parts(x_new, H, P, w)
+        if np.linalg.norm(g_new) >= np.linalg.norm(grad):
+            break
+        x, grad, F = x_new, g_new, F_new
+    res.x = x
     if np.linalg.norm(grad) > 1e-9:
         raise RuntimeError(f"forward cross-entropy fit did not converge: |grad| = {np.linalg.norm(grad):.3g} "
                            f"({res.message})")
