@@ -625,3 +625,12 @@ def test_finite_size_hitting_shift_vanishes_as_D_grows():
     assert E.hitting_time_constant(lab, 0.005, 0.5, D=1e12) == pytest.approx(K, abs=1e-4)
     shifts = [abs(E.finite_size_hitting_shift(lab, 0.01, 0.5, D)) for D in (1024, 16384, 1e8)]
     assert shifts[0] > shifts[1] > shifts[2] and shifts[2] < 1e-3
+
+
+def test_high_exponent_escape_mirror_image_and_higher_exponents():
+    """A negative second-layer weight flips the drift (c_3 < 0): the law of the mirror image, the same (K, c1)."""
+    lab = _h(3, 3, 0.5)
+    neg = E.Labels(link=lab.link, act=lab.act, tau=lab.tau, a=-1.0)
+    assert E.high_exponent_escape(neg, 1.0) == pytest.approx(E.high_exponent_escape(lab, 1.0), rel=1e-9)
+    with pytest.raises(ValueError, match="only k = 3"):
+        E.high_exponent_escape(_h(5, 5), 1.0)

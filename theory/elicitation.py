@@ -751,7 +751,7 @@ def high_exponent_escape(lab: Labels, delta0: float, level: float = 0.5) -> tupl
         d mu = (delta0 A mu^(k-1) - (delta0^2 / 2) Q0 mu) d tau + delta0 sqrt(Q1) dW,     mu(0) ~ N(0, 1),
 
     which explodes in finite time. ``K`` is its mean explosion time: for odd ``k`` (``A > 0``; ``A < 0`` is the
-    mirror image) the mean first passage to ``+inf`` from ``x`` is
+    mirror image ``m -> -m``) the mean first passage to ``+inf`` from ``x`` is
     ``T(x) = kappa int_x^inf dy int_-inf^y exp(kappa (G(z) - G(y))) dz`` with ``kappa = 2 / (delta0^2 Q1)`` and
     ``G(y) = delta0 A y^k / k - delta0^2 Q0 y^2 / 4``; averaging over ``mu(0)`` (Fubini) gives
     ``K = kappa int Phi_N(y) int_0^inf exp(kappa (G(y - u) - G(y))) du dy``.
@@ -764,7 +764,8 @@ def high_exponent_escape(lab: Labels, delta0: float, level: float = 0.5) -> tupl
     ``P = 3 m^2 (1 - m^2)``); a ``ValueError`` otherwise. The noise term and the finite-``D`` law of ``mu(0)`` enter
     at ``O(D^-(k-2))``.
 
-    Even ``k >= 4`` (explosion to both sides) is not implemented: ``ValueError``.
+    Implemented for ``k = 3``; even ``k`` (explosion to both sides) and odd ``k >= 5`` (whose ``c1`` needs more
+    vanishing coefficients) are a ``ValueError``.
     """
     delta0 = check_scalar("delta0", delta0, 0.0, 1e3, lo_open=True)
     level = check_scalar("level", level, 0.0, 1.0, lo_open=True, hi_open=True)
@@ -774,12 +775,15 @@ def high_exponent_escape(lab: Labels, delta0: float, level: float = 0.5) -> tupl
         raise ValueError(f"the information exponent is {k}: this law needs k >= 3 (k <= 2: hitting_time_constant)")
     if k % 2 == 0:
         raise ValueError(f"the information exponent is {k}: even k >= 4 (explosion to both sides) is not implemented")
+    if k > 3:
+        raise ValueError(f"the information exponent is {k}: only k = 3 is implemented (for odd k >= 5 the correction "
+                         "c1 needs c_(k+1) = c_(k+2) = ... = c_(2k-3) = 0)")
     if k + 1 < c.size and abs(c[k + 1]) > 1e-12 * abs(c[k]):
         raise ValueError(f"the coefficient c_{k + 1} = {c[k + 1]:g} does not vanish: the first correction is then "
                          "D^(-(k-2)/2) log D, not implemented")
+    if c[k] < 0:  # the mirror image m -> -m: c_j -> (-1)^j c_j, explosion towards +inf
+        c = c * (-1.0) ** np.arange(c.size)
     A = k * c[k]
-    sgn = 1.0 if A > 0 else -1.0
-    A = abs(A)
     _, _, Q0 = expectations(0.0, lab)
     _, Q1 = escape_rate(lab, 1.0)
     Q0 *= lab.a ** 2
@@ -803,9 +807,8 @@ def high_exponent_escape(lab: Labels, delta0: float, level: float = 0.5) -> tupl
     tail = quad(lambda y: 1.0 / dG(y), Y, math.inf, epsabs=0.0, epsrel=1e-12)[0]
     K = float(sol.y[1, -1]) + tail
 
-    def P(m):  # the population drift along the sign of A
-        dphi = sum(j * c[j] * m ** (j - 1) for j in range(1, c.size))
-        return sgn * (1.0 - m * m) * dphi
+    def P(m):  # the population drift (of the mirror image when c_k < 0)
+        return (1.0 - m * m) * sum(j * c[j] * m ** (j - 1) for j in range(1, c.size))
 
     integrand = lambda m: 1.0 / P(m) - 1.0 / (A * m ** (k - 1))  # noqa: E731
     m_lo = 1e-3
