@@ -286,7 +286,7 @@ REGISTRY.add(Claim(
     simulate=_hit_t_simulate,
     # per-replicate sd of t_hit ~ 1.1/lambda = 28: 2000 ... 250 replicates resolve the intercept to ~2 time units
     ladders={"fast": Ladder(d=(512, 1024, 2048, 4096), reps=(2000, 1000, 500, 250)),
-             "full": Ladder(d=(512, 2048, 8192, 32768), reps=(4000, 1000, 500, 250))},
+             "full": Ladder(d=(512, 2048, 8192, 16384), reps=(4000, 1000, 500, 250))},
     components=("t_hit - log(r)/(2 lambda)",), scale=(1.0 / _LAM_T,), falsifier=0.5, finite_size=1.0,
     finite_size_reason=("as elicit.steps-to-alignment.p2 (the Gaussian escape amplitude, the O(r^-1/2) fluctuations "
                         "at the crossing and the 1/r resolution of the hitting step enter at O(1/r)), once the "
@@ -334,7 +334,8 @@ for _proto, _p in _HIT_3.items():
         # per-replicate sd of tau_hit ~ 0.8 K: these replicates resolve K to ~1.9% (stat), and the 15% falsifier
         # is detected with power > 0.99 (half the replicates gave power 0.76-0.83 against a 10% falsifier)
         ladders={"fast": Ladder(d=(128, 256, 512, 1024), reps=(8000, 4000, 2000, 1000)),
-                 "full": Ladder(d=(128, 256, 512, 1024, 2048), reps=(8000, 4000, 2000, 1000, 400))},
+                 # full: one more rung (a replicate at D = 2048 costs ~0.1 CPU s)
+                 "full": Ladder(d=(128, 256, 512, 1024, 2048), reps=(8000, 4000, 2000, 1000, 200))},
         components=("steps/D^2 - c1 D^-1/2",), falsifier=0.15, finite_size=1.0,
         finite_size_reason=("the D^-1/2 correction of the deterministic phase (level 1/2 instead of explosion, the "
                             "full drift 3 m^2 (1 - m^2) instead of 3 m^2) is derived and subtracted; the noise term "
