@@ -196,7 +196,7 @@ def test_wrong_exponent_3_laws_are_rejected(run):
             return (_sim(p, D, rng, reps) + _c1 / np.sqrt(D)) * np.sqrt(D)  # steps / D^(3/2)
 
         assert _verdict(_small(claim, "d-three-halves", simulate=d_three_halves), run) == "REJECTED"
-        assert abs(k2 - K) > 0.15 * K
+        assert abs(k2 - K) > 0.2 * K  # beyond the declared falsifier
         assert _verdict(_small(claim, "k2-constant", predict=lambda p, _k=k2: _k), run) == "REJECTED"
 
 

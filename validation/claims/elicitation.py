@@ -331,12 +331,13 @@ for _proto, _p in _HIT_3.items():
         source=SOURCE + " §2.9 (steps to alignment at information exponent >= 3)",
         provenance=PROVENANCE + "; the escape SDE, K and c1 derived in docs/elicitation.md §2.9",
         params=_p, predict=_hit3_predict, simulate=_hit3_simulate,
-        # per-replicate sd of tau_hit ~ 0.8 K: these replicates resolve K to ~1.9% (stat), and the 15% falsifier
-        # is detected with power > 0.99 (half the replicates gave power 0.76-0.83 against a 10% falsifier)
-        ladders={"fast": Ladder(d=(128, 256, 512, 1024), reps=(8000, 4000, 2000, 1000)),
-                 # full: one more rung (a replicate at D = 2048 costs ~0.1 CPU s)
-                 "full": Ladder(d=(128, 256, 512, 1024, 2048), reps=(8000, 4000, 2000, 1000, 200))},
-        components=("steps/D^2 - c1 D^-1/2",), falsifier=0.15, finite_size=1.0,
+        # The per-replicate sd of tau_hit is ~0.95 K (intrinsic: the start explains 5% of the variance), so K is
+        # resolved to ~2% (stat) and the declared falsifier is 20% of K. The ladder starts at D = 160: from D = 128
+        # the O(1/D) term's large coefficient (~30 against K = 0.75) left an O(1/D^2) curvature that the fit
+        # variants turned into a systematic error of 0.046 at one of four seeds (power 0.33).
+        ladders={"fast": Ladder(d=(160, 320, 640, 1280), reps=(8000, 4000, 2000, 600)),
+                 "full": Ladder(d=(160, 320, 640, 1280, 2560), reps=(8000, 4000, 2000, 600, 120))},
+        components=("steps/D^2 - c1 D^-1/2",), falsifier=0.2, finite_size=1.0,
         finite_size_reason=("the D^-1/2 correction of the deterministic phase (level 1/2 instead of explosion, the "
                             "full drift 3 m^2 (1 - m^2) instead of 3 m^2) is derived and subtracted; the noise term "
                             "in that phase, the finite-D law of the start and the discreteness of the steps "
@@ -344,7 +345,7 @@ for _proto, _p in _HIT_3.items():
         family="elicitation",
         setup=(f"ladder axis = D_eff ({'d, isotropic inputs' if _proto == 'sft' else 'r; inputs on V_kappa, d = 16 r never read'}); "
                f"delta0 = 1 (eta = D_eff^-3/2), link = activation = h_3, label noise tau = {_p['tau']}, level 1/2; "
-               "exact Gram chain, per-replicate uniform starts; the falsifier moves K by 15%")))
+               "exact Gram chain, per-replicate uniform starts; the falsifier moves K by 20%")))
 
 
 # ----- P3': gradient confinement under plain updates (the investigated variant) -----------------------------------
