@@ -10,3 +10,9 @@ def pytest_addoption(parser):
     parser.addoption("--jobs", type=int, default=max(1, min(4, os.cpu_count() or 1)),
                      help="worker processes for the simulations of validation/ (default: cores, at most 4; "
                           "verdicts do not depend on it)")
+
+
+def pytest_configure(config):
+    from w2s.validation import family_checks
+
+    family_checks.RERUN_JOBS = max(1, int(config.getoption("--jobs")))

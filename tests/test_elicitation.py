@@ -367,7 +367,7 @@ def test_theory_rejects_bad_input():
         E.alignment_trajectory([1.0], 1.5, lab, 0.1)
     with pytest.raises(ValueError, match="delta"):
         E.alignment_trajectory([1.0], 0.5, lab, -0.1)
-    with pytest.raises(ValueError, match="t must"):
+    with pytest.raises(ValueError, match=r"t \(times\) must"):
         E.alignment_trajectory([2.0, 1.0], 0.5, lab, 0.1)
     with pytest.raises(ValueError, match="link"):
         E.Labels((), tuple(H(2)))

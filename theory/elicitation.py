@@ -174,7 +174,7 @@ def drift(m: float, lab: Labels, delta: float = 1.0) -> float:
 
 
 #: Largest time of a trajectory (in units of D_eff steps): beyond it the ODE solvers' step control fails.
-T_MAX = 1e6
+T_MAX = 1e12
 
 
 def _ivp(rhs, t, y0):

@@ -23,7 +23,18 @@ import pytest
 from .registry import builtin_registry
 from .stats import POWER_MIN, rejection_power
 
-__all__ = ["explain", "family_tests"]
+__all__ = ["explain", "family_tests", "rerun_executor"]
+
+#: Worker processes of end-to-end reruns (deliberately wrong claims); set from ``--jobs`` by the root conftest.
+RERUN_JOBS = 1
+
+
+def rerun_executor():
+    """The executor for a test's own certification runs (``--jobs`` forked workers, as the family run): wrong claims
+    draw their own replicates, and in one process they would cost the suite several minutes."""
+    from .runner import LocalExecutor, ProcessExecutor
+
+    return ProcessExecutor(RERUN_JOBS) if RERUN_JOBS > 1 else LocalExecutor()
 
 
 def explain(result) -> str:
