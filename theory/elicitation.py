@@ -66,6 +66,7 @@ from numpy.polynomial import polynomial as Pw
 from scipy.integrate import quad, solve_ivp
 
 from ._validate import check_scalar
+from .gaussian import DEFAULT_ORDER, hermite_coefficients
 
 __all__ = ["Labels", "expectations", "drift", "alignment_trajectory", "retention_trajectory", "planar_retention",
            "planar_alignment", "fixed_point", "escape_rate", "hitting_time_constant", "hermite_link",
@@ -301,7 +302,7 @@ def hitting_time_constant(lab: Labels, delta: float, level: float = 0.5, D: floa
     if D is not None:
         corr = _finite_size_drift_spline(lab, delta, check_scalar("D", D, 3.0, 1e300))
         F = lambda m: drift(m, lab, delta) + float(corr(m))  # noqa: E731
-        lam = lam + float(corr(1e-4) - corr(-1e-4)) / 2e-4
+        lam = _finite_size_rate(lam, corr)
     if lam <= 0:
         raise ValueError(f"the saddle at m = 0 is not linearly unstable (lambda = {lam:g}); K* needs p* <= 2")
     if D is None and fixed_point(lab, delta) <= level:
@@ -316,6 +317,11 @@ def hitting_time_constant(lab: Labels, delta: float, level: float = 0.5, D: floa
     return K0 - (0.5 * math.log(s2) + EULER_LOG_ABS_NORMAL) / lam
 
 
+def _finite_size_rate(lam: float, corr) -> float:
+    """``lambda_D = F_D'(0)``: the rate ``lambda`` plus the slope at 0 of the spline ``F_D - F_inf``."""
+    return lam + float(corr(1e-4) - corr(-1e-4)) / 2e-4
+
+
 def finite_size_hitting_shift(lab: Labels, delta: float, level: float, D: float) -> float:
     """``[log D / (2 lambda_D) + K_D] - [log D / (2 lambda) + K*]``: the part of the finite-size bias of the mean
     hitting time that the finite-``D`` drift ``F_D`` (:func:`spherical_step_drift`) causes, for a heavy-tailed label
@@ -325,8 +331,7 @@ def finite_size_hitting_shift(lab: Labels, delta: float, level: float, D: float)
     key = ("hit", lab, float(delta), float(level), float(D))
     if key not in _FS_CACHE:
         lam, _ = escape_rate(lab, delta)
-        corr = _finite_size_drift_spline(lab, delta, D)
-        lam_D = lam + float(corr(1e-4) - corr(-1e-4)) / 2e-4
+        lam_D = _finite_size_rate(lam, _finite_size_drift_spline(lab, delta, D))
         _FS_CACHE[key] = (math.log(D) / (2 * lam_D) + hitting_time_constant(lab, delta, level, D)
                           - math.log(D) / (2 * lam) - hitting_time_constant(lab, delta, level))
     return _FS_CACHE[key]
@@ -704,20 +709,13 @@ def correlation_drift_coefficients(lab: Labels) -> np.ndarray:
     r"""``c_j = a f_j s_j`` (``j = 0 .. degree``) of the population overlap ``Phi(m) = E[F1(l_theta) sigma(l)] =
     sum_j c_j m^j`` (``f_j``, ``s_j``: the normalised-Hermite coefficients of ``F1 = E_zeta T(g + tau zeta)`` and of
     ``sigma``). The population drift of (ODE) is ``P(m) = (1 - m^2) Phi'(m)``; the information exponent is the
-    smallest ``j >= 1`` with ``c_j != 0``. Exact Gauss-Hermite projections (polynomials)."""
-    n = lab.degree + 4
-    z, w = He.hermegauss(n)
-    w = w / w.sum()
-    F1, _ = _label_moments(lab, z)
-    s = Pw.polyval(z, _coeffs("act", lab.act))
-    kmax = len(_coeffs("act", lab.act)) - 1
-    out = np.zeros(kmax + 1)
-    for j in range(kmax + 1):
-        e = np.zeros(j + 1)
-        e[-1] = 1.0 / math.sqrt(math.factorial(j))
-        hj = He.hermeval(z, e)
-        out[j] = lab.a * float(np.sum(w * F1 * hj)) * float(np.sum(w * s * hj))
-    return out
+    smallest ``j >= 1`` with ``c_j != 0``. Exact Gauss-Hermite projections (polynomials of degree below the order)."""
+    act = _coeffs("act", lab.act)
+    kmax = len(act) - 1
+    order = max(DEFAULT_ORDER, lab.degree + 4)
+    f = hermite_coefficients(lambda z: _label_moments(lab, z)[0], kmax, order)
+    s = hermite_coefficients(lambda z: Pw.polyval(z, act), kmax, order)
+    return lab.a * f * s
 
 
 def information_exponent(lab: Labels, tol: float = 1e-12) -> int:
