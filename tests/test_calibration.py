@@ -107,3 +107,54 @@ def test_cli_calibrate_bad_input_exits_2(argv):
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 2
+
+
+def _cal(tmp_path, *extra, out="cal", toy=TOY):
+    f = tmp_path / "toy.py"
+    f.write_text(toy)
+    return main(["calibrate", "user.cal-toy", "--claims", str(f), "--out", str(tmp_path / out), "--quiet",
+                 "--jobs", "1", *extra])
+
+
+def test_cli_calibrate_resume_continues_the_same_seeds_bit_for_bit(tmp_path):
+    """2 seeds, then --resume to 5: the same runs as 5 seeds at once (seed by seed), wall time accumulated."""
+    assert _cal(tmp_path, "--seeds", "2") == 0
+    first = json.loads((tmp_path / "cal" / "calibration.json").read_text())
+    assert not first["complete"] or first["seeds_planned"] == first["seeds_done"]
+    assert first["identity"]["stamp"] and list(first["identity"]["claims"]) == ["user.cal-toy"]
+    assert _cal(tmp_path, "--seeds", "5", "--resume") == 0
+    resumed = json.loads((tmp_path / "cal" / "calibration.json").read_text())
+    assert _cal(tmp_path, "--seeds", "5", out="once") == 0
+    once = json.loads((tmp_path / "once" / "calibration.json").read_text())
+    assert resumed["seeds_done"] == once["seeds_done"] == [2**32 + k for k in range(5)] and resumed["complete"]
+    assert resumed["runs"][:2] == first["runs"]
+    assert [r["failed"] for r in resumed["runs"]] == [r["failed"] for r in once["runs"]]
+    assert resumed["wall_seconds"] >= first["wall_seconds"]
+    assert resumed["identity"] == once["identity"]
+
+
+def test_cli_calibrate_never_pools_other_code_or_overwrites(tmp_path, capsys):
+    assert _cal(tmp_path, "--seeds", "1") == 0
+    capsys.readouterr()
+    # an existing calibration is not overwritten without --resume
+    assert _cal(tmp_path, "--seeds", "2") == 2 and "--resume" in capsys.readouterr().err
+    # the claims file changed: its fingerprint differs
+    assert _cal(tmp_path, "--seeds", "2", "--resume", toy=TOY.replace('"q": 0.5', '"q": 0.6')) == 2
+    err = capsys.readouterr().err
+    assert "cannot resume" in err and "user.cal-toy" in err and len(err.splitlines()) == 1
+    # the package source changed (another stamp), another level, fewer seeds than done, nothing to resume
+    path = tmp_path / "cal" / "calibration.json"
+    doc = json.loads(path.read_text())
+    for edit, extra, msg in [(("stamp", "0.0+src.0"), (), "package source"), (None, ("--alpha", "0.05"), "level"),
+                             (None, ("--seeds", "1", "--out", str(tmp_path / "none")), "no calibration")]:
+        d = json.loads(json.dumps(doc))
+        if edit:
+            d["identity"][edit[0]] = edit[1]
+        path.write_text(json.dumps(d))
+        assert _cal(tmp_path, "--seeds", "2", "--resume", *extra) == 2
+        assert msg in capsys.readouterr().err
+    path.write_text("{not json")
+    assert _cal(tmp_path, "--seeds", "2", "--resume") == 2
+    assert "not a calibration file" in capsys.readouterr().err
+    # the interrupted file is still there, untouched
+    assert path.read_text() == "{not json"

@@ -33,7 +33,8 @@ __all__ = ["claims", "predict", "certify", "rung_table", "convergence_figure", "
 
 def registry(claims_files: Iterable[str | Path] = ()) -> Registry:
     """The registry the CLI uses (built-in families and installed claims packages), plus any claims files."""
-    reg = default_registry()
+    claims_files = list(claims_files)
+    reg = default_registry().copy() if claims_files else default_registry()
     for f in claims_files:
         load_claims_file(f, reg)
     return reg

@@ -12,6 +12,12 @@ Seeds. Calibration seed ``k`` is ``CALIBRATION_SEED_BASE + k`` with ``CALIBRATIO
 entropy of a ``SeedSequence`` (:mod:`w2s.kernels.rng`), and every seed below ``2^32`` (the only ones ``w2s certify
 --seed`` accepts, default 0) is one 32-bit entropy word, while ``2^32 + k`` is two words ``(k, 1)``. The streams
 therefore never coincide with those of a certification run, in particular the default seeds 0-3, whatever ``K``.
+
+Resuming. A calibration of the whole fast tier takes hours on a laptop; ``calibration.json`` is rewritten after
+every seed with the identity of what was calibrated (:func:`calibration_identity`: the source stamp of the
+package, the tier, the level and each claim's fingerprint), and ``w2s calibrate --resume`` continues it (also
+with a larger ``--seeds``) only when that identity is unchanged: seeds measured on other code are never mixed
+into one rate.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from .runner import Executor, RunResult, Task, run_claims
 from .stats import DEFAULT_FAMILY_ALPHA, POWER_MIN
 
 __all__ = ["CALIBRATION_SEED_BASE", "MAX_CERTIFY_SEED", "calibration_seeds", "clopper_pearson",
-           "CalibrationResult", "calibrate", "write_calibration"]
+           "CalibrationResult", "calibration_identity", "check_resumable", "calibrate", "write_calibration", "load_calibration"]
 
 #: First calibration seed; certification seeds are below :data:`MAX_CERTIFY_SEED` + 1.
 CALIBRATION_SEED_BASE = 2**32
@@ -84,6 +90,7 @@ class CalibrationResult:
     n_tests: int = 0
     runs: list[dict] = field(default_factory=list)  #: per seed: {"seed", "seconds", "failed": {id: [checks]}}
     seconds: float = 0.0
+    identity: dict = field(default_factory=dict)  #: :func:`calibration_identity` of the calibrated code and claims
 
     def add(self, run: RunResult) -> None:
         self.z_crit, self.n_tests = run.z_crit, run.n_tests
@@ -142,22 +149,82 @@ class CalibrationResult:
                        for cid in self.claim_ids],
             "runs": self.runs,
             "wall_seconds": self.seconds,
+            "identity": self.identity,
         }
+
+
+def calibration_identity(claims: list[Claim], tier: str, family_alpha: float) -> dict:
+    """What a calibration measured: the package's source stamp (any edit of ``theory``, ``kernels`` or
+    ``validation`` changes it), the tier, the level, and each claim's fingerprint (its simulation key, parameters
+    and, for a user's claims file, that file's source)."""
+    from .store import claim_fingerprint, version_stamp
+
+    return {"stamp": version_stamp(), "tier": tier, "family_alpha": float(family_alpha),
+            "claims": {c.id: claim_fingerprint(c) for c in claims}}
+
+
+def load_calibration(path: str | Path) -> CalibrationResult:
+    """A :class:`CalibrationResult` from a ``calibration.json`` written by :func:`write_calibration` (``ValueError``
+    naming the file when it is not one)."""
+    p = Path(path)
+    try:
+        doc = json.loads(p.read_text())
+        runs = [dict(r) for r in doc["runs"]]
+        for r in runs:
+            int(r["seed"]), float(r["seconds"]), dict(r["failed"])
+        res = CalibrationResult([c["id"] for c in doc["claims"]], [int(s) for s in doc["seeds_planned"]],
+                                str(doc["tier"]), float(doc["family_alpha"]), float(doc["z_crit"]),
+                                int(doc["n_tests"]), runs, float(doc["wall_seconds"]), dict(doc.get("identity") or {}))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{p}: not a calibration file written by `w2s calibrate` ({type(exc).__name__}: {exc})") \
+            from None
+    return res
+
+
+def check_resumable(previous: CalibrationResult, identity: dict, seeds: list[int]) -> None:
+    """``ValueError`` (one line, saying what changed) unless ``previous`` can be continued with ``seeds`` under
+    ``identity`` (:func:`calibration_identity`)."""
+    if not previous.identity:
+        raise ValueError("the calibration to resume records no identity (written by an older version): start anew")
+    for key, what in (("stamp", "the package source"), ("tier", "the tier"), ("family_alpha", "the level --alpha")):
+        if previous.identity.get(key) != identity[key]:
+            raise ValueError(f"cannot resume: {what} changed ({previous.identity.get(key)} -> {identity[key]}); "
+                             "seeds measured on other code or settings are not pooled: start anew")
+    if previous.identity.get("claims") != identity["claims"]:
+        old, new = previous.identity.get("claims") or {}, identity["claims"]
+        diff = sorted(set(old) ^ set(new)) or sorted(k for k in new if old.get(k) != new[k])
+        raise ValueError(f"cannot resume: the selected claims differ ({', '.join(diff[:3])}"
+                         f"{' ...' if len(diff) > 3 else ''}): start anew")
+    extra = [r["seed"] for r in previous.runs if r["seed"] not in seeds]
+    if extra:
+        raise ValueError(f"cannot resume: seeds already done are not among the planned ones ({extra[:3]}); "
+                         "--seeds must be at least the number already done")
 
 
 def calibrate(claims: list[Claim], seeds: list[int], *, tier: str = "fast", executor: Executor | None = None,
               family_alpha: float = DEFAULT_FAMILY_ALPHA, on_task: Callable[[Task, float], None] | None = None,
               on_seed: Callable[[CalibrationResult], None] | None = None,
-              n_tests: int | None = None) -> CalibrationResult:
+              n_tests: int | None = None, resume: CalibrationResult | None = None) -> CalibrationResult:
     """Run ``claims`` once per seed through :func:`~w2s.validation.runner.run_claims` (the executor of
-    ``w2s certify``); ``on_seed`` sees the partial result after every seed (e.g. to write it to disk)."""
+    ``w2s certify``); ``on_seed`` sees the partial result after every seed (e.g. to write it to disk).
+    ``resume``: a partial result of the same code, claims, tier and level (:func:`calibration_identity`,
+    ``ValueError`` otherwise); its seeds are kept and only the others run."""
     if not claims:
         raise ValueError("no claims to calibrate")
     if not seeds:
         raise ValueError("no seeds to calibrate with")
     t0 = time.perf_counter()
-    result = CalibrationResult([c.id for c in claims], list(seeds), tier, family_alpha)
+    identity = calibration_identity(claims, tier, family_alpha)
+    result = CalibrationResult([c.id for c in claims], list(seeds), tier, family_alpha, identity=identity)
+    if resume is not None:
+        check_resumable(resume, identity, list(seeds))
+        result.runs = [dict(r) for r in resume.runs]
+        result.z_crit, result.n_tests = resume.z_crit, resume.n_tests
+        t0 -= resume.seconds
+    done = {r["seed"] for r in result.runs}
     for seed in seeds:
+        if seed in done:
+            continue
         run = run_claims(claims, tier=tier, seed=seed, executor=executor, family_alpha=family_alpha,
                          on_task=on_task, n_tests=n_tests)
         result.add(run)
@@ -200,7 +267,9 @@ def _markdown(result: CalibrationResult, doc: dict) -> str:
         "goodness-of-fit tests (each Bonferroni at alpha); the growth, sign and power checks and the finite-size "
         "models add what this measures.",
         "",
-        f"Seeds: calibration seed k is 2^32 + k (certification seeds are < 2^32, so no stream is shared).",
+        f"Seeds: calibration seed k is 2^32 + k (certification seeds are < 2^32, so no stream is shared). "
+        f"Source stamp `{result.identity.get('stamp', 'unknown')}` (`w2s calibrate --resume` continues only the "
+        "same code, claims, tier and level).",
         "",
         "| claim | failures | rate | 95% interval | failed checks |",
         "|---|---|---|---|---|",

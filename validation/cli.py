@@ -81,8 +81,10 @@ def _parser() -> argparse.ArgumentParser:
                          "(default ./w2s-calibration)")
     pk.add_argument("--alpha", type=_alpha, default=DEFAULT_FAMILY_ALPHA,
                     help=f"family-wise false-alarm rate of each run (default {DEFAULT_FAMILY_ALPHA})")
-    pk.add_argument("--jobs", type=_pos_int, default=DEFAULT_JOBS,
-                    help=f"worker processes (default here: {DEFAULT_JOBS}); the results do not depend on it")
+    pk.add_argument("--resume", action="store_true",
+                    help="continue the calibration in --out (its seeds are kept, the missing ones run; --seeds may "
+                         "grow); refused unless the package source, claims, tier and --alpha are unchanged")
+    add_engine_options(pk, store=False)  # --jobs, --executor, --scheduler
     pk.add_argument("--claims", action="append", default=[], metavar="FILE", help=claims_help)
     pk.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
@@ -126,7 +128,7 @@ def _alpha(text: str) -> float:
 
 
 def _registry(files):
-    reg = default_registry()
+    reg = default_registry().copy() if files else default_registry()
     for _, message in PLUGIN_ERRORS:
         print(f"w2s: warning: {message}", file=sys.stderr)
     for f in files:
@@ -323,25 +325,48 @@ def _cmd_certify(args) -> int:
 
 
 def _cmd_calibrate(args) -> int:
+    from pathlib import Path
+
     from rich.console import Console
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
     from rich.table import Table
 
-    from .calibration import calibrate, calibration_seeds, write_calibration
-    from .runner import LocalExecutor, ProcessExecutor, plan
+    from .calibration import (calibrate, calibration_identity, calibration_seeds, check_resumable, load_calibration,
+                              write_calibration)
+    from .runner import plan
 
     reg = _registry(args.claims)
     claims = _select(reg, args.pattern)
     seeds = calibration_seeds(args.seeds)
+    previous = None
+    if args.resume:
+        path = Path(args.out) / "calibration.json"
+        if not path.is_file():
+            raise UsageError(f"--resume: no calibration to continue in {args.out} ({path} does not exist)")
+        try:
+            previous = load_calibration(path)
+            check_resumable(previous, calibration_identity(claims, args.tier, args.alpha), seeds)
+        except ValueError as exc:
+            raise UsageError(f"--resume: {exc}") from None
+    elif (Path(args.out) / "calibration.json").exists():
+        raise UsageError(f"{args.out} already holds a calibration: pass --resume to continue it, or another --out")
     console = Console(stderr=True)
     n_blocks = len(plan(claims, args.tier, seeds[0])[0])
+    n_todo = len(seeds) - (previous.n_seeds if previous else 0)
     console.print(f"[bold]w2s calibrate[/bold]: {len(claims)} claims, tier {args.tier}, {len(seeds)} seeds "
-                  f"(2^32 + 0..{len(seeds) - 1}), {n_blocks} simulation blocks per seed; results in {args.out}")
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TimeRemainingColumn(), console=console, disable=args.quiet, transient=False) as progress:
-        bar = progress.add_task("simulating", total=n_blocks * len(seeds))
-        state = {"seed": 0}
+                  f"(2^32 + 0..{len(seeds) - 1}{f', {n_todo} to run' if previous else ''}), {n_blocks} simulation "
+                  f"blocks per seed; results in {args.out}")
+    with contextlib.ExitStack() as stack:
+        try:
+            executor = stack.enter_context(open_executor(args))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        progress = stack.enter_context(Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            TimeRemainingColumn(), console=console, disable=args.quiet, transient=False))
+        bar = progress.add_task("simulating", total=n_blocks * max(n_todo, 0))
+        state = {"seed": previous.n_seeds if previous else 0}
 
         def on_task(task, seconds):
             progress.update(bar, advance=1, description=f"seed {state['seed'] + 1}/{len(seeds)} d={task.d:<5d} "
@@ -351,9 +376,8 @@ def _cmd_calibrate(args) -> int:
             state["seed"] = result.n_seeds
             write_calibration(result, args.out)
 
-        executor = ProcessExecutor(args.jobs) if args.jobs > 1 else LocalExecutor()
         result = calibrate(claims, seeds, tier=args.tier, executor=executor, family_alpha=args.alpha,
-                           on_task=on_task, on_seed=on_seed)
+                           on_task=on_task, on_seed=on_seed, resume=previous)
     paths = write_calibration(result, args.out)
     rate, lo, hi = result.family_rate()
     table = Table(title=f"calibration ({args.tier} tier, {result.n_seeds} seeds, z_crit = {result.z_crit:.2f})")

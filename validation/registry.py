@@ -250,6 +250,11 @@ class Registry:
     figures: dict[str, list[Callable]] = field(default_factory=dict)
     shown: dict[str, Shown] = field(default_factory=dict)
 
+    def copy(self) -> "Registry":
+        """A registry with the same entries, to which claims can be added without changing this one (a user's
+        claims file is loaded into a copy, so that loading it again, in the same process, is no duplicate)."""
+        return Registry(dict(self.claims), {k: list(v) for k, v in self.figures.items()}, dict(self.shown))
+
     def add_shown(self, item: Shown) -> Shown:
         if item.id in self.shown or item.id in self.claims:
             raise ValueError(f"duplicate id {item.id!r}")
