@@ -15,7 +15,8 @@ from scipy.optimize import nnls
 
 from ._jit import jit
 
-__all__ = ["DESIGNS", "draw_features", "weak_labels", "naive_errors", "convex_hull_error", "convex_hull_weights", "ols_error",
+__all__ = ["DESIGNS", "draw_features", "weak_labels", "naive_errors", "convex_hull_error", "convex_hull_weights",
+           "simplex_ls_weights", "gaussian_grams", "hull_weights_gaussian_reduced", "ols_error",
            "icl_posteriors", "icl_posteriors_numpy", "posterior_weights", "refine_then_ols_error",
            "tilt_normaliser", "icl_misalignment_is", "icl_log_misalignment"]
 
@@ -79,13 +80,59 @@ def convex_hull_weights(X, Y, K: int) -> np.ndarray:
     """The simplex weights ``w`` of the convex-hull least-squares fit of :func:`convex_hull_error`."""
     n = X.shape[0]
     Z = X[:, :K]
-    G = Z.T @ Z / n
-    h = Z.T @ Y / n
+    return simplex_ls_weights(Z.T @ Z / n, Z.T @ Y / n)
+
+
+def simplex_ls_weights(G: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """``argmin_w w^T G w - 2 h^T w`` over the simplex ``w >= 0, sum w = 1`` (``G`` positive definite): the
+    convex-hull least squares from its sufficient statistics ``G = Z^T Z/n``, ``h = Z^T Y/n``, by NNLS on the
+    Cholesky form plus the penalty row of :data:`SIMPLEX_PENALTY`."""
+    K = G.shape[0]
     R = np.linalg.cholesky(G).T  # G = R^T R
     A = np.vstack([R, SIMPLEX_PENALTY * np.ones((1, K))])
     rhs = np.concatenate([np.linalg.solve(R.T, h), [SIMPLEX_PENALTY]])
     w, _ = nnls(A, rhs, maxiter=50 * K)
     return w
+
+
+def gaussian_grams(n: int, m: int, rng: np.random.Generator, reps: int) -> np.ndarray:
+    """``(reps, m, m)`` independent draws of ``W = X^T X`` for ``X`` an ``n x m`` matrix of iid ``N(0, 1)`` entries,
+    exactly, in ``O(m^2)`` per draw whatever ``n``: ``W ~ Wishart_m(n, I)`` is ``L L^T`` with Bartlett's lower
+    triangular ``L``, ``L_ii = sqrt(chi2_{n - i})``, ``L_ij ~ N(0, 1)`` (``i > j``) independent. Needs ``n >= m``."""
+    n, m, reps = _check_int("n", n, 1), _check_int("m", m, 1), _check_int("reps", reps, 0)
+    if n < m:
+        raise ValueError(f"n must be >= m = {m} (a full-rank Gram), got {n}")
+    L = np.zeros((reps, m, m))
+    idx = np.arange(m)
+    L[:, idx, idx] = np.sqrt(rng.chisquare(n - idx, size=(reps, m)))
+    low = np.tril_indices(m, -1)
+    L[:, low[0], low[1]] = rng.standard_normal((reps, low[0].size))
+    return L @ np.swapaxes(L, 1, 2)
+
+
+def hull_weights_gaussian_reduced(n: int, K: int, b: float, sigma2: float, ts, rng: np.random.Generator,
+                                  reps: int) -> np.ndarray:
+    """``(reps, len(ts), K)`` convex-hull weights of the Gaussian design (``x ~ N(0, I)``) with weak labels
+    ``Y_t = (1 + t) x_0 + b x_K + sqrt(sigma2) eps`` (target ``k* = 0``), for every ``t`` of ``ts`` on the same
+    draw, from the exact law of the sufficient statistics: the estimator sees the data only through
+    ``Z^T Z``, ``Z^T x_K`` and ``Z^T eps`` (``Z`` the ``K`` concept coordinates), blocks of the Gram of
+    ``[x_0 .. x_K, eps]``, which is ``Wishart_{K+2}(n, I)`` (:func:`gaussian_grams`). Same law as
+    :func:`draw_features` + :func:`weak_labels` + :func:`convex_hull_weights` (``Y_t = Y_0 + t x_0``); other draws."""
+    K = _check_int("K", K, 1)
+    if not (np.isfinite(sigma2) and sigma2 >= 0):
+        raise ValueError(f"sigma2 must be finite and >= 0, got {sigma2!r}")
+    if not np.isfinite(b):
+        raise ValueError(f"b must be finite, got {b!r}")
+    ts = np.atleast_1d(np.asarray(ts, float))
+    W = gaussian_grams(n, K + 2, rng, reps) / n
+    out = np.empty((reps, ts.size, K))
+    sig = math.sqrt(sigma2)
+    for r in range(reps):
+        G = W[r, :K, :K]
+        base = b * W[r, :K, K] + sig * W[r, :K, K + 1]
+        for j, t in enumerate(ts):
+            out[r, j] = simplex_ls_weights(G, (1.0 + t) * G[:, 0] + base)
+    return out
 
 
 def ols_error(X, Y, beta_Q) -> float:

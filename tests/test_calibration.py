@@ -133,28 +133,54 @@ def test_cli_calibrate_resume_continues_the_same_seeds_bit_for_bit(tmp_path):
     assert resumed["identity"] == once["identity"]
 
 
-def test_cli_calibrate_never_pools_other_code_or_overwrites(tmp_path, capsys):
+TOY2 = TOY.replace('ID = "user.cal-toy"', 'ID = "user.cal-toy2"')
+
+
+def test_cli_calibrate_resume_reruns_only_changed_claims(tmp_path, capsys):
+    """Two claims files; one is edited between the runs: --resume reruns that claim at the seeds done (its new
+    verdicts equal a calibration of the edited file from scratch) and keeps the other's verdicts."""
+    f1, f2 = tmp_path / "toy.py", tmp_path / "toy2.py"
+    f1.write_text(TOY)
+    f2.write_text(TOY2)
+    argv = ["calibrate", "user.cal-toy", "--claims", str(f1), "--claims", str(f2), "--quiet", "--jobs", "1"]
+    assert main([*argv, "--seeds", "3", "--out", str(tmp_path / "cal")]) == 0
+    before = json.loads((tmp_path / "cal" / "calibration.json").read_text())
+    wrong = TOY.replace("return params[\"q\"]\n", "return params[\"q\"] * 1.2\n")  # a claim now far off
+    assert wrong != TOY
+    f1.write_text(wrong)
+    assert main([*argv, "--seeds", "4", "--out", str(tmp_path / "cal"), "--resume"]) == 0
+    after = json.loads((tmp_path / "cal" / "calibration.json").read_text())
+    assert main([*argv, "--seeds", "4", "--out", str(tmp_path / "once")]) == 0
+    once = json.loads((tmp_path / "once" / "calibration.json").read_text())
+    assert after["seeds_done"] == once["seeds_done"] and len(after["runs"]) == 4
+    assert [r["failed"] for r in after["runs"]] == [r["failed"] for r in once["runs"]]
+    assert all("user.cal-toy" in r["failed"] for r in after["runs"])  # the edited claim is now rejected
+    assert [r.get("rerun") for r in after["runs"][:3]] == [["user.cal-toy"]] * 3 and "rerun" not in after["runs"][3]
+    assert [r["claims"]["user.cal-toy2"] for r in after["runs"][:3]] == [r["claims"]["user.cal-toy2"]
+                                                                        for r in before["runs"]]
+    assert after["identity"]["claims"] == once["identity"]["claims"] != before["identity"]["claims"]
+
+
+def test_cli_calibrate_refuses_what_would_change_every_verdict_and_never_overwrites(tmp_path, capsys):
     assert _cal(tmp_path, "--seeds", "1") == 0
     capsys.readouterr()
     # an existing calibration is not overwritten without --resume
     assert _cal(tmp_path, "--seeds", "2") == 2 and "--resume" in capsys.readouterr().err
-    # the claims file changed: its fingerprint differs
-    assert _cal(tmp_path, "--seeds", "2", "--resume", toy=TOY.replace('"q": 0.5', '"q": 0.6')) == 2
-    err = capsys.readouterr().err
-    assert "cannot resume" in err and "user.cal-toy" in err and len(err.splitlines()) == 1
-    # the package source changed (another stamp), another level, fewer seeds than done, nothing to resume
     path = tmp_path / "cal" / "calibration.json"
     doc = json.loads(path.read_text())
-    for edit, extra, msg in [(("stamp", "0.0+src.0"), (), "package source"), (None, ("--alpha", "0.05"), "level"),
+    for edit, extra, msg in [(("n_tests", 7), (), "number of tested components"),
+                             (("libraries", {"numpy": "0.0"}), (), "library"),
+                             (None, ("--alpha", "0.05"), "level"), (None, ("--tier", "full"), "tier"),
+                             (("claims", {}), (), "older version"),
                              (None, ("--seeds", "1", "--out", str(tmp_path / "none")), "no calibration")]:
         d = json.loads(json.dumps(doc))
         if edit:
             d["identity"][edit[0]] = edit[1]
         path.write_text(json.dumps(d))
         assert _cal(tmp_path, "--seeds", "2", "--resume", *extra) == 2
-        assert msg in capsys.readouterr().err
+        err = capsys.readouterr().err
+        assert msg in err and len(err.strip().splitlines()) == 1, err
     path.write_text("{not json")
     assert _cal(tmp_path, "--seeds", "2", "--resume") == 2
     assert "not a calibration file" in capsys.readouterr().err
-    # the interrupted file is still there, untouched
-    assert path.read_text() == "{not json"
+    assert path.read_text() == "{not json"  # untouched

@@ -249,3 +249,55 @@ def test_log_misalignment_matches_the_posterior_kernel():
     assert np.allclose(np.exp(L[:, :3]), M[:, :3], rtol=1e-6)
     assert np.allclose(L[:, 0], math.log(0.8), rtol=1e-12)
     assert np.all(np.isfinite(L[:, 3])) and np.all(L[:, 3] < -700)
+
+
+def test_gaussian_grams_are_wishart():
+    """X^T X with iid N(0, 1) entries: E W = n I, Var W_ii = 2n, Var W_ij = n, and tr W ~ chi2_{n m} (a wrong degree
+    of freedom, n - 1, would move the mean of tr W by 95 of its standard errors)."""
+    from w2s.kernels.rng import generator
+    n, m, reps = 9, 4, 40000
+    W = K.gaussian_grams(n, m, generator(3, "wishart"), reps)
+    assert W.shape == (reps, m, m) and np.allclose(W, np.swapaxes(W, 1, 2))
+    mean, var = W.mean(0), W.var(0)
+    se_mean = np.sqrt(np.where(np.eye(m, dtype=bool), 2 * n, n) / reps)
+    assert np.all(np.abs(mean - n * np.eye(m)) < 4.5 * se_mean)
+    # tr W ~ chi2_{n m}: mean n m = 36, sd sqrt(2 n m) / sqrt(reps) = 0.042; dof n - 1 would give 32 (95 sd away)
+    tr = np.trace(W, axis1=1, axis2=2)
+    assert abs(tr.mean() - n * m) < 4.5 * np.sqrt(2 * n * m / reps)
+    assert np.allclose(var, np.where(np.eye(m, dtype=bool), 2 * n, n), rtol=0.06)
+    with pytest.raises(ValueError, match="n must be >= m"):
+        K.gaussian_grams(3, 4, generator(0), 1)
+
+
+def _hull_samples(reduced, n, reps, seed, ts=(0.0, -0.5), sigma2=1.0):
+    from w2s.kernels.rng import generator
+    rng = generator(seed, "hull-law")
+    if reduced:
+        W = K.hull_weights_gaussian_reduced(n, 5, 1.0, sigma2, ts, rng, reps)
+    else:
+        W = np.empty((reps, len(ts), 5))
+        for r in range(reps):
+            X = K.draw_features(n, 6, "gaussian", rng)
+            Y = K.weak_labels(X, 0, 5, 1.0, 1.0, rng)
+            for j, t in enumerate(ts):
+                W[r, j] = K.convex_hull_weights(X, Y + t * X[:, 0], 5)
+    e = W.copy()
+    e[:, :, 0] -= 1.0
+    return n * np.sum(e**2, axis=2)  # (reps, len(ts)): n ||w - e_0||^2
+
+
+def test_reduced_gaussian_hull_sampler_agrees_in_law_with_explicit_draws():
+    """Two independent samples of n ||w - e_0||^2 (t = 0, -0.5) at n = 60: means within 4 joint SE and two-sample
+    KS p > 1e-3. The same test on a reduced sampler that drops the noise column (sigma2 = 0) must fail: the test
+    can tell a wrong law at this size."""
+    from scipy import stats as sps
+    n, reps = 60, 3000
+    ref = _hull_samples(False, n, reps, 1)
+
+    def agrees(sample):
+        z = (sample.mean(0) - ref.mean(0)) / np.sqrt((sample.var(0) + ref.var(0)) / reps)
+        ks = [sps.ks_2samp(sample[:, j], ref[:, j]).pvalue for j in range(ref.shape[1])]
+        return bool(np.all(np.abs(z) < 4) and min(ks) > 1e-3)
+
+    assert agrees(_hull_samples(True, n, reps, 2))
+    assert not agrees(_hull_samples(True, n, reps, 2, sigma2=0.0))

@@ -13,11 +13,15 @@ entropy of a ``SeedSequence`` (:mod:`w2s.kernels.rng`), and every seed below ``2
 --seed`` accepts, default 0) is one 32-bit entropy word, while ``2^32 + k`` is two words ``(k, 1)``. The streams
 therefore never coincide with those of a certification run, in particular the default seeds 0-3, whatever ``K``.
 
-Resuming. A calibration of the whole fast tier takes hours on a laptop; ``calibration.json`` is rewritten after
-every seed with the identity of what was calibrated (:func:`calibration_identity`: the source stamp of the
-package, the tier, the level and each claim's fingerprint), and ``w2s calibrate --resume`` continues it (also
-with a larger ``--seeds``) only when that identity is unchanged: seeds measured on other code are never mixed
-into one rate.
+Resuming. A calibration of the whole fast tier takes hours on a laptop. ``calibration.json`` is rewritten after
+every seed, and each seed's record holds, per claim, the hash of the source its verdict came from
+(:func:`~w2s.validation.store.claim_source_hash`: the claim's family modules and everything they import, the engine,
+its parameters). ``w2s calibrate --resume`` continues it, also to more seeds: verdicts whose hash is unchanged
+are kept, the claims whose source changed since (a family fixed, a claim added) are rerun at the seeds already
+done, and then the missing seeds run. A claim's draws depend only on the seed, its simulation and its ladder, so
+the result is, seed for seed, that of a calibration of the current code from scratch; a rate never pools
+verdicts of other code. A change of tier, level, Bonferroni family (the number of tested components) or of a
+numerical library's version changes every verdict, and is refused.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from .runner import Executor, RunResult, Task, run_claims
 from .stats import DEFAULT_FAMILY_ALPHA, POWER_MIN
 
 __all__ = ["CALIBRATION_SEED_BASE", "MAX_CERTIFY_SEED", "calibration_seeds", "clopper_pearson",
-           "CalibrationResult", "calibration_identity", "check_resumable", "calibrate", "write_calibration", "load_calibration"]
+           "CalibrationResult", "calibration_identity", "check_resumable", "stale_claims", "calibrate", "write_calibration", "load_calibration"]
 
 #: First calibration seed; certification seeds are below :data:`MAX_CERTIFY_SEED` + 1.
 CALIBRATION_SEED_BASE = 2**32
@@ -92,26 +96,50 @@ class CalibrationResult:
     seconds: float = 0.0
     identity: dict = field(default_factory=dict)  #: :func:`calibration_identity` of the calibrated code and claims
 
-    def add(self, run: RunResult) -> None:
+    def add(self, run: RunResult, hashes: dict[str, str] | None = None) -> None:
+        """Record one seed's run; ``hashes``: the source hashes of the claims it ran (default: :attr:`identity`)."""
         self.z_crit, self.n_tests = run.z_crit, run.n_tests
         failed = {r.claim.id: _failed_checks(r) or ["not certified"] for r in run.results if not r.passed}
         errors = {r.claim.id: r.error for r in run.results if r.error}
-        self.runs.append({"seed": run.seed, "seconds": run.seconds, "failed": failed, "errors": errors})
+        cpu: dict[str, float] = {}
+        slowest = None
+        for key, wall in run.block_seconds.items():
+            c = run.block_cpu_seconds.get(key)
+            c = float(wall) if c is None else float(c)
+            cpu[key[0]] = cpu.get(key[0], 0.0) + c
+            if slowest is None or c > slowest["cpu_seconds"]:
+                slowest = {"sim_key": key[0], "d": int(key[1]), "block": int(key[2]), "cpu_seconds": c}
+        ids = [r.claim.id for r in run.results]
+        hashes = self.identity.get("claims", {}) if hashes is None else hashes
+        self.runs.append({"seed": run.seed, "seconds": run.seconds, "failed": failed, "errors": errors,
+                          "claims": {cid: hashes.get(cid) for cid in ids},
+                          "cpu_seconds": dict(sorted(cpu.items(), key=lambda kv: -kv[1])), "slowest_block": slowest})
+
+    def is_current(self, run: dict) -> bool:
+        """Does ``run`` hold a verdict, for the current source, of every claim calibrated here?"""
+        have, want = run.get("claims") or {}, self.identity.get("claims") or {}
+        return all(cid in have and have[cid] == want.get(cid) for cid in self.claim_ids)
+
+    @property
+    def current_runs(self) -> list[dict]:
+        """The runs that count: those :meth:`is_current` (all of them once a resumed calibration has rerun its
+        changed claims)."""
+        return [r for r in self.runs if self.is_current(r)]
 
     @property
     def n_seeds(self) -> int:
-        return len(self.runs)
+        return len(self.current_runs)
 
     @property
     def complete(self) -> bool:
         return self.n_seeds == len(self.seeds_planned)
 
     def failures(self, claim_id: str) -> int:
-        return sum(claim_id in r["failed"] for r in self.runs)
+        return sum(claim_id in r["failed"] for r in self.current_runs)
 
     def failed_checks(self, claim_id: str) -> dict[str, int]:
         out: dict[str, int] = {}
-        for r in self.runs:
+        for r in self.current_runs:
             for check in r["failed"].get(claim_id, []):
                 out[check] = out.get(check, 0) + 1
         return out
@@ -119,11 +147,11 @@ class CalibrationResult:
     @property
     def family_failures(self) -> int:
         """Seeds in which at least one claim failed."""
-        return sum(bool(r["failed"]) for r in self.runs)
+        return sum(bool(r["failed"]) for r in self.current_runs)
 
     def family_rate(self, level: float = 0.95) -> tuple[float, float, float]:
         """``(rate, low, high)``: family-wise false-alarm rate with its Clopper–Pearson interval."""
-        if not self.runs:
+        if not self.current_runs:
             return float("nan"), 0.0, 1.0
         k, n = self.family_failures, self.n_seeds
         lo, hi = clopper_pearson(k, n, level)
@@ -138,7 +166,7 @@ class CalibrationResult:
             "z_crit": self.z_crit,
             "n_tests": self.n_tests,
             "seeds_planned": self.seeds_planned,
-            "seeds_done": [r["seed"] for r in self.runs],
+            "seeds_done": [r["seed"] for r in self.current_runs],
             "complete": self.complete,
             "seed_rule": "seed k of a calibration is 2^32 + k (certification seeds are < 2^32)",
             "family_failures": self.family_failures,
@@ -153,14 +181,19 @@ class CalibrationResult:
         }
 
 
-def calibration_identity(claims: list[Claim], tier: str, family_alpha: float) -> dict:
-    """What a calibration measured: the package's source stamp (any edit of ``theory``, ``kernels`` or
-    ``validation`` changes it), the tier, the level, and each claim's fingerprint (its simulation key, parameters
-    and, for a user's claims file, that file's source)."""
-    from .store import claim_fingerprint, version_stamp
+def calibration_identity(claims: list[Claim], tier: str, family_alpha: float, n_tests: int | None = None) -> dict:
+    """What a calibration measured: the tier, the level, the Bonferroni family ``n_tests`` (default: every
+    component of ``claims``), the numerical libraries' versions, and per claim a hash of the source its verdict
+    depends on (:func:`~w2s.validation.store.claim_source_hash`: its family's modules and what they import, the
+    engine, its parameters). ``stamp`` (the whole package's source) is recorded for the reader, not compared."""
+    from .report import versions
+    from .store import claim_source_hash, version_stamp
 
+    v = versions()
     return {"stamp": version_stamp(), "tier": tier, "family_alpha": float(family_alpha),
-            "claims": {c.id: claim_fingerprint(c) for c in claims}}
+            "n_tests": int(n_tests if n_tests is not None else sum(len(c.components) for c in claims)),
+            "libraries": {k: v.get(k) for k in ("python", "numpy", "scipy", "numba")},
+            "claims": {c.id: claim_source_hash(c) for c in claims}}
 
 
 def load_calibration(path: str | Path) -> CalibrationResult:
@@ -171,30 +204,36 @@ def load_calibration(path: str | Path) -> CalibrationResult:
         doc = json.loads(p.read_text())
         runs = [dict(r) for r in doc["runs"]]
         for r in runs:
-            int(r["seed"]), float(r["seconds"]), dict(r["failed"])
+            int(r["seed"]), float(r["seconds"]), dict(r["failed"]), dict(r.get("errors") or {})
         res = CalibrationResult([c["id"] for c in doc["claims"]], [int(s) for s in doc["seeds_planned"]],
                                 str(doc["tier"]), float(doc["family_alpha"]), float(doc["z_crit"]),
                                 int(doc["n_tests"]), runs, float(doc["wall_seconds"]), dict(doc.get("identity") or {}))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"{p}: not a calibration file written by `w2s calibrate` ({type(exc).__name__}: {exc})") \
             from None
     return res
 
 
+def stale_claims(previous: CalibrationResult, identity: dict) -> list[str]:
+    """Ids of the claims of ``identity`` whose verdicts ``previous`` does not hold for the same source (changed, or
+    not calibrated there)."""
+    old = previous.identity.get("claims") or {}
+    return [cid for cid, h in identity["claims"].items() if old.get(cid) != h]
+
+
 def check_resumable(previous: CalibrationResult, identity: dict, seeds: list[int]) -> None:
     """``ValueError`` (one line, saying what changed) unless ``previous`` can be continued with ``seeds`` under
-    ``identity`` (:func:`calibration_identity`)."""
-    if not previous.identity:
-        raise ValueError("the calibration to resume records no identity (written by an older version): start anew")
-    for key, what in (("stamp", "the package source"), ("tier", "the tier"), ("family_alpha", "the level --alpha")):
+    ``identity`` (:func:`calibration_identity`). Claims whose source changed are no obstacle: :func:`calibrate`
+    reruns them at the seeds done. A change of tier, level, Bonferroni family or numerical library is."""
+    if not previous.identity.get("claims") or "n_tests" not in previous.identity:
+        raise ValueError("cannot resume: the calibration records no per-claim identity (written by an older "
+                         "version): start anew")
+    for key, what in (("tier", "the tier"), ("family_alpha", "the level --alpha"),
+                      ("n_tests", "the number of tested components (the Bonferroni family)"),
+                      ("libraries", "a numerical library's version")):
         if previous.identity.get(key) != identity[key]:
             raise ValueError(f"cannot resume: {what} changed ({previous.identity.get(key)} -> {identity[key]}); "
-                             "seeds measured on other code or settings are not pooled: start anew")
-    if previous.identity.get("claims") != identity["claims"]:
-        old, new = previous.identity.get("claims") or {}, identity["claims"]
-        diff = sorted(set(old) ^ set(new)) or sorted(k for k in new if old.get(k) != new[k])
-        raise ValueError(f"cannot resume: the selected claims differ ({', '.join(diff[:3])}"
-                         f"{' ...' if len(diff) > 3 else ''}): start anew")
+                             "every verdict would change: start anew")
     extra = [r["seed"] for r in previous.runs if r["seed"] not in seeds]
     if extra:
         raise ValueError(f"cannot resume: seeds already done are not among the planned ones ({extra[:3]}); "
@@ -204,29 +243,61 @@ def check_resumable(previous: CalibrationResult, identity: dict, seeds: list[int
 def calibrate(claims: list[Claim], seeds: list[int], *, tier: str = "fast", executor: Executor | None = None,
               family_alpha: float = DEFAULT_FAMILY_ALPHA, on_task: Callable[[Task, float], None] | None = None,
               on_seed: Callable[[CalibrationResult], None] | None = None,
-              n_tests: int | None = None, resume: CalibrationResult | None = None) -> CalibrationResult:
+              n_tests: int | None = None, resume: CalibrationResult | None = None,
+              on_rerun: Callable[[list[str], int], None] | None = None) -> CalibrationResult:
     """Run ``claims`` once per seed through :func:`~w2s.validation.runner.run_claims` (the executor of
     ``w2s certify``); ``on_seed`` sees the partial result after every seed (e.g. to write it to disk).
-    ``resume``: a partial result of the same code, claims, tier and level (:func:`calibration_identity`,
-    ``ValueError`` otherwise); its seeds are kept and only the others run."""
+
+    ``resume``: a partial result (``ValueError`` from :func:`check_resumable` when it cannot be continued). Its
+    verdicts are kept for every claim whose source hash is unchanged; the claims that changed (or are new) are
+    rerun at each of its seeds first (``on_rerun(ids, seed)`` before each), claims no longer selected are dropped,
+    and then the missing seeds run. A claim's draws depend only on the seed, its simulation and its ladder, and its
+    verdict on its data and the Bonferroni family, so the result is the one a calibration of the current code
+    from scratch would give, seed for seed."""
     if not claims:
         raise ValueError("no claims to calibrate")
     if not seeds:
         raise ValueError("no seeds to calibrate with")
     t0 = time.perf_counter()
-    identity = calibration_identity(claims, tier, family_alpha)
+    identity = calibration_identity(claims, tier, family_alpha, n_tests)
+    m = identity["n_tests"]
     result = CalibrationResult([c.id for c in claims], list(seeds), tier, family_alpha, identity=identity)
     if resume is not None:
         check_resumable(resume, identity, list(seeds))
-        result.runs = [dict(r) for r in resume.runs]
         result.z_crit, result.n_tests = resume.z_crit, resume.n_tests
+        result.runs = [dict(r) for r in resume.runs]
         t0 -= resume.seconds
-    done = {r["seed"] for r in result.runs}
+        by_id = {c.id: c for c in claims}
+        for r in result.runs:
+            have = dict(r.get("claims") or {})
+            stale = [c for c in claims if have.get(c.id) != identity["claims"][c.id]]
+            keep = {cid for cid in by_id if have.get(cid) == identity["claims"][cid]}
+            if not stale and set(have) == keep:
+                continue
+            for key in ("failed", "errors"):
+                r[key] = {cid: v for cid, v in (r.get(key) or {}).items() if cid in keep}
+            r["claims"] = {cid: have[cid] for cid in keep}
+            if stale:
+                if on_rerun is not None:
+                    on_rerun([c.id for c in stale], r["seed"])
+                part = run_claims(stale, tier=tier, seed=r["seed"], executor=executor, family_alpha=family_alpha,
+                                  on_task=on_task, n_tests=m)
+                new = CalibrationResult([c.id for c in stale], [r["seed"]], tier, family_alpha, identity=identity)
+                new.add(part)
+                for key in ("failed", "errors", "claims"):
+                    r[key].update(new.runs[0][key])
+                r["rerun"] = sorted(set(r.get("rerun", [])) | {c.id for c in stale})
+                r["rerun_seconds"] = float(r.get("rerun_seconds", 0.0)) + part.seconds
+                result.z_crit = part.z_crit
+            result.seconds = time.perf_counter() - t0
+            if on_seed is not None:
+                on_seed(result)
+    done = {r["seed"] for r in result.runs}  # all current now
     for seed in seeds:
         if seed in done:
             continue
         run = run_claims(claims, tier=tier, seed=seed, executor=executor, family_alpha=family_alpha,
-                         on_task=on_task, n_tests=n_tests)
+                         on_task=on_task, n_tests=m)
         result.add(run)
         result.seconds = time.perf_counter() - t0
         if on_seed is not None:
@@ -281,7 +352,7 @@ def _markdown(result: CalibrationResult, doc: dict) -> str:
         checks = ", ".join(f"{name} x{m}" for name, m in sorted(result.failed_checks(cid).items())) or "—"
         lines.append(f"| `{cid}` | {k}/{result.n_seeds} | {k / n:.3g} | [{clo:.3g}, {chi:.3g}] | {checks} |")
     lines += ["", "## Runs", "", "| seed | s | not certified |", "|---|---|---|"]
-    for r in result.runs:
+    for r in result.current_runs:
         failed = "; ".join(f"`{cid}` ({', '.join(ch)})" for cid, ch in r["failed"].items()) or "—"
         lines.append(f"| {r['seed']} | {r['seconds']:.0f} | {failed} |")
     lines.append("")

@@ -82,8 +82,10 @@ def _parser() -> argparse.ArgumentParser:
     pk.add_argument("--alpha", type=_alpha, default=DEFAULT_FAMILY_ALPHA,
                     help=f"family-wise false-alarm rate of each run (default {DEFAULT_FAMILY_ALPHA})")
     pk.add_argument("--resume", action="store_true",
-                    help="continue the calibration in --out (its seeds are kept, the missing ones run; --seeds may "
-                         "grow); refused unless the package source, claims, tier and --alpha are unchanged")
+                    help="continue the calibration in --out, also to a larger --seeds: verdicts of unchanged claims "
+                         "are kept, claims whose source changed (or new ones) are rerun at the seeds done, then the "
+                         "missing seeds run; refused if the tier, --alpha, the number of tested components or a "
+                         "numerical library changed")
     add_engine_options(pk, store=False)  # --jobs, --executor, --scheduler
     pk.add_argument("--claims", action="append", default=[], metavar="FILE", help=claims_help)
     pk.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -333,7 +335,7 @@ def _cmd_calibrate(args) -> int:
     from rich.table import Table
 
     from .calibration import (calibrate, calibration_identity, calibration_seeds, check_resumable, load_calibration,
-                              write_calibration)
+                              stale_claims, write_calibration)
     from .runner import plan
 
     reg = _registry(args.claims)
@@ -346,17 +348,23 @@ def _cmd_calibrate(args) -> int:
             raise UsageError(f"--resume: no calibration to continue in {args.out} ({path} does not exist)")
         try:
             previous = load_calibration(path)
-            check_resumable(previous, calibration_identity(claims, args.tier, args.alpha), seeds)
+            identity = calibration_identity(claims, args.tier, args.alpha)
+            check_resumable(previous, identity, seeds)
         except ValueError as exc:
             raise UsageError(f"--resume: {exc}") from None
     elif (Path(args.out) / "calibration.json").exists():
         raise UsageError(f"{args.out} already holds a calibration: pass --resume to continue it, or another --out")
     console = Console(stderr=True)
     n_blocks = len(plan(claims, args.tier, seeds[0])[0])
-    n_todo = len(seeds) - (previous.n_seeds if previous else 0)
+    n_todo = len(seeds) - (len(previous.runs) if previous else 0)
+    stale = stale_claims(previous, identity) if previous else []
+    n_rerun = len(plan([c for c in claims if c.id in set(stale)], args.tier, seeds[0])[0]) * len(previous.runs) \
+        if stale else 0
+    resumed = (f", {len(previous.runs)} done, {n_todo} to run"
+               + (f", {len(stale)} changed claims to rerun at the seeds done" if stale else "")) if previous else ""
     console.print(f"[bold]w2s calibrate[/bold]: {len(claims)} claims, tier {args.tier}, {len(seeds)} seeds "
-                  f"(2^32 + 0..{len(seeds) - 1}{f', {n_todo} to run' if previous else ''}), {n_blocks} simulation "
-                  f"blocks per seed; results in {args.out}")
+                  f"(2^32 + 0..{len(seeds) - 1}{resumed}), {n_blocks} simulation blocks per seed; results in "
+                  f"{args.out}")
     with contextlib.ExitStack() as stack:
         try:
             executor = stack.enter_context(open_executor(args))
@@ -365,19 +373,22 @@ def _cmd_calibrate(args) -> int:
         progress = stack.enter_context(Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             TimeRemainingColumn(), console=console, disable=args.quiet, transient=False))
-        bar = progress.add_task("simulating", total=n_blocks * max(n_todo, 0))
-        state = {"seed": previous.n_seeds if previous else 0}
+        bar = progress.add_task("simulating", total=n_blocks * max(n_todo, 0) + n_rerun)
+        state = {"seed": len(previous.runs) if previous else 0, "what": "seed"}
 
         def on_task(task, seconds):
-            progress.update(bar, advance=1, description=f"seed {state['seed'] + 1}/{len(seeds)} d={task.d:<5d} "
-                                                        f"{task.sim_key[:32]:<32s}")
+            label = state["what"] if state["what"] != "seed" else f"seed {state['seed'] + 1}/{len(seeds)}"
+            progress.update(bar, advance=1, description=f"{label} d={task.d:<5d} {task.sim_key[:32]:<32s}")
+
+        def on_rerun(ids, seed):
+            state["what"] = f"rerun {len(ids)} at {seed - seeds[0]}"
 
         def on_seed(result):
-            state["seed"] = result.n_seeds
+            state["seed"], state["what"] = result.n_seeds, "seed"
             write_calibration(result, args.out)
 
         result = calibrate(claims, seeds, tier=args.tier, executor=executor, family_alpha=args.alpha,
-                           on_task=on_task, on_seed=on_seed, resume=previous)
+                           on_task=on_task, on_seed=on_seed, resume=previous, on_rerun=on_rerun)
     paths = write_calibration(result, args.out)
     rate, lo, hi = result.family_rate()
     table = Table(title=f"calibration ({args.tier} tier, {result.n_seeds} seeds, z_crit = {result.z_crit:.2f})")

@@ -38,6 +38,7 @@ from typing import Callable, Iterable, Mapping
 import numpy as np
 
 __all__ = ["FORMAT", "StoreError", "CorruptBlockWarning", "BlockStore", "version_stamp", "claim_fingerprint",
+           "source_closure", "claim_source_hash", "ENGINE_MODULES",
            "run_manifest"]
 
 #: Layout version of the store; part of every key.
@@ -83,6 +84,81 @@ def version_stamp() -> str:
             h.update(f"{mod.__name__}/{f.relative_to(root).as_posix()}\0".encode())
             h.update(f.read_bytes())
     return f"{_package_version()}+src.{h.hexdigest()[:16]}"
+
+
+def _module_file(name: str) -> Path | None:
+    """The source file of module ``name`` of this package (``None`` when it has none)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+        return None
+    return Path(spec.origin)
+
+
+def _imports(name: str, path: Path) -> set[str]:
+    """The ``w2s.*`` modules that the source of module ``name`` imports (absolute and relative imports; a name
+    imported from a package counts as its submodule when one exists, else as the package)."""
+    import ast
+
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    out = set()
+    for node in ast.walk(ast.parse(path.read_bytes(), str(path))):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names if a.name.startswith("w2s."))
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                mod = ".".join(base + ([node.module] if node.module else []))
+            else:
+                mod = node.module or ""
+            if not mod.startswith("w2s"):
+                continue
+            out.add(mod)
+            for a in node.names:
+                if _module_file(f"{mod}.{a.name}") is not None:
+                    out.add(f"{mod}.{a.name}")
+    return {m for m in out if m != "w2s"}
+
+
+@functools.lru_cache(maxsize=None)
+def source_closure(roots: tuple[str, ...]) -> dict[str, str]:
+    """``{module: sha256 of its source}`` for the ``w2s.*`` modules ``roots`` and everything they import, directly or
+    not, by static import statements (the built-in families, which :mod:`~w2s.validation.registry` imports by
+    name at run time, are not followed: a family is in the closure only when its own modules are roots)."""
+    seen: dict[str, str] = {}
+    todo = [r for r in roots if r.startswith("w2s.")]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        path = _module_file(name)
+        if path is None:
+            seen[name] = ""
+            continue
+        seen[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        parents = {name.rsplit(".", k)[0] for k in range(1, name.count("."))}  # run on import, before the module
+        todo.extend((_imports(name, path) | parents) - set(seen))
+    return dict(sorted(seen.items()))
+
+
+#: Modules every verdict depends on, whatever the claim: the runner (blocks, seeds), the statistics, the registry.
+ENGINE_MODULES = ("w2s.validation.runner", "w2s.validation.stats", "w2s.validation.registry")
+
+
+def claim_source_hash(claim) -> str:
+    """SHA-256 (hex, 16 digits) of the source a claim's verdict depends on: the closure (:func:`source_closure`) of
+    the modules that define its predictor and simulator, and of :data:`ENGINE_MODULES`, plus
+    :func:`claim_fingerprint`. An edit of another family leaves it unchanged."""
+    from .runner import claim_modules
+
+    roots = tuple(sorted({m for m in claim_modules(claim) if m.startswith("w2s.")} | set(ENGINE_MODULES)))
+    doc = {"closure": source_closure(roots), "fingerprint": claim_fingerprint(claim)}
+    return hashlib.sha256(_canonical(doc).encode()).hexdigest()[:16]
 
 
 def _canonical(obj) -> str:
