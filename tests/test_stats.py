@@ -219,25 +219,42 @@ def test_rejection_power_formula():
     d99 = detectable_shift(0.2, z)
     assert rejection_power(d99, 0.2, z) == pytest.approx(0.99, abs=1e-9)
     assert d99 == pytest.approx((z + sps.norm.isf(0.01)) * 0.2, rel=1e-6)
+    # with a systematic term: threshold z_crit SE, noise stat
+    assert rejection_power(0.5, 0.1, z, stat=0.05) == pytest.approx(sps.norm.cdf(4.0) + sps.norm.cdf(-16.0), rel=1e-12)
+    assert rejection_power(0.5, 0.1, z, stat=0.1) == rejection_power(0.5, 0.1, z)
+    d99s = detectable_shift(0.2, z, stat=0.1)
+    assert rejection_power(d99s, 0.2, z, stat=0.1) == pytest.approx(0.99, abs=1e-9)
+    assert d99s == pytest.approx(z * 0.2 + sps.norm.isf(0.01) * 0.1, rel=1e-6) and d99s < d99
     with pytest.raises(ValueError, match="se"):
         rejection_power(1.0, 0.0, z)
+    with pytest.raises(ValueError, match="stat"):
+        rejection_power(1.0, 0.1, z, stat=0.2)
 
 
 def test_rejection_power_is_the_rejection_rate_under_the_falsifier():
-    """Monte Carlo: ladders simulated with the truth moved by the falsifier are rejected at the rate P. (sys is a
-    function of the variants' shifts, which are independent of Q_hat under the model, so P(SE_total) is the exact
-    conditional rejection probability and its mean the rejection rate.)"""
-    rng = np.random.default_rng(31)
-    z_crit, delta = 2.5, 0.012
-    rejected, powers = [], []
-    for _ in range(400):
-        rungs = _rungs(rng, q=1.0 + delta, reps=100)
-        chk = check_component("q", 1.0, rungs, alpha=1.0, z_crit=z_crit, fit_p_min=0.0, falsifier=delta)
-        rejected.append(abs(chk.z) > z_crit)
-        powers.append(chk.power)
-    p_mean = float(np.mean(powers))
-    assert 0.2 < p_mean < 0.8  # the interesting range, where the check has teeth
-    assert abs(np.mean(rejected) - p_mean) <= 4 * np.sqrt(p_mean * (1 - p_mean) / 400)
+    """Monte Carlo: ladders simulated with the truth moved by the falsifier are rejected at the rate P. sys is a
+    function of the variants' shifts, which are independent of Q_hat under the model, so P (threshold z_crit SE,
+    noise stat) is the exact conditional rejection probability: its mean is the rejection rate, also among the
+    ladders where sys > 0. The formula with SE as the noise as well understates it there (its mean falls short of
+    the rate by many standard errors): that is what the check must not use."""
+    z_crit = 2.5
+    for delta, n, lo, hi in ((0.012, 1000, 0.2, 0.8), (0.02, 1500, 0.7, 0.95)):
+        rng = np.random.default_rng(31)
+        rejected, powers, naive, has_sys = [], [], [], []
+        for _ in range(n):
+            rungs = _rungs(rng, q=1.0 + delta, reps=100)
+            chk = check_component("q", 1.0, rungs, alpha=1.0, z_crit=z_crit, fit_p_min=0.0, falsifier=delta)
+            rejected.append(abs(chk.z) > z_crit)
+            powers.append(chk.power)
+            naive.append(rejection_power(delta, chk.se_total, z_crit))
+            has_sys.append(chk.sys > 0.5 * chk.stat)
+        rejected, powers, naive, has_sys = map(np.asarray, (rejected, powers, naive, has_sys))
+        assert has_sys.sum() > 0.1 * n
+        sel = has_sys if delta > 0.015 else np.ones(n, bool)
+        p_mean = float(np.mean(powers[sel]))
+        assert lo < p_mean < hi  # the interesting range, where the check has teeth
+        assert abs(np.mean(rejected[sel]) - p_mean) <= 4 * np.sqrt(p_mean * (1 - p_mean) / sel.sum())
+    assert np.mean(naive[has_sys]) < p_mean - 0.03  # SE as the noise too: 0.80 against the rate 0.85
 
 
 def test_falsifier_too_fine_for_the_ladder_fails_and_says_so():

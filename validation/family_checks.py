@@ -68,7 +68,7 @@ def family_tests(family: str) -> dict:
         assert result.components, explain(result)
         for c in result.components:
             delta = result.claim.falsifier * c.scale
-            assert c.power == pytest.approx(rejection_power(delta, c.se_total, c.z_crit), rel=1e-12)
+            assert c.power == pytest.approx(rejection_power(delta, c.se_total, c.z_crit, c.stat), rel=1e-12)
             assert c.power >= POWER_MIN, (
                 f"{c.name}: the falsifier {result.claim.falsifier} x scale is rejected with probability "
                 f"{c.power:.3f} < {POWER_MIN}; 99% power needs {c.detectable:.3g} x scale\n" + explain(result))

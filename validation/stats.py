@@ -59,13 +59,19 @@ error ``se_d = sd_d / sqrt(R_d)``; for ``R_d >= 20`` the mean is Gaussian to goo
    (``n_rungs - 1`` degrees of freedom).
 6. **Power against the declared falsifier.** Every claim declares a falsifier: the prediction moved by
    ``delta = falsifier x scale`` (``scale = |Q_inf|`` unless the claim gives one). If the truth were the
-   falsifier, ``Q_hat ~ N(Q_inf +- delta, SE^2)`` and this run would reject ``Q_inf`` with probability
+   falsifier, this run would reject ``Q_inf`` when ``|Q_hat - Q_inf| > z_crit SE``. The threshold ``z_crit SE``
+   is this run's: ``sys`` is a function of the variants' shifts ``Delta_k``, which do not move with the truth
+   (differences of intercepts) and are independent of ``Q_hat`` under the model (jointly Gaussian with zero
+   covariance, step 3); so, given the run's ``sys``, ``Q_hat ~ N(Q_inf +- delta, stat^2)`` and the rejection
+   probability is exactly
 
-       P = Phi(delta/SE - z_crit) + Phi(-delta/SE - z_crit).
+       P = Phi((delta - z_crit SE)/stat) + Phi((-delta - z_crit SE)/stat)
 
+   (``= Phi(delta/SE - z_crit) + Phi(-delta/SE - z_crit)`` when ``sys = 0``; using ``SE`` for the noise as well
+   would understate it whenever ``sys > 0``, and fail correct claims at random through the noise of ``sys``).
    Certified only when ``P >= 0.99`` (:data:`POWER_MIN`): a claim whose falsifier is too fine for its ladder
    fails, and says so. The report gives, per component, the smallest relative error detected with 99% power
-   (``delta_99 / scale`` with ``P(delta_99) = 0.99``; about ``(z_crit + 2.33) SE / scale``), and the
+   (``delta_99 / scale`` with ``P(delta_99) = 0.99``; about ``(z_crit SE + 2.33 stat) / scale``), and the
    *resolution* ``z_crit SE / scale`` (the error detected with probability one half).
 7. **Sign components** (e.g. ``R_s - R_t``, whose sign is the claim): additionally ``|Q_hat| / SE >= z_crit``
    with the predicted sign, i.e. the sign itself is resolved by the data.
@@ -247,21 +253,27 @@ def systematic_error(variants: list[Variant]) -> float:
     return max((v.excess for v in variants), default=0.0)
 
 
-def rejection_power(delta: float, se: float, z_crit: float) -> float:
-    """Probability that a two-sided z-test at ``z_crit`` rejects when the estimate is ``N(shift delta, se^2)``:
-    ``Phi(delta/se - z_crit) + Phi(-delta/se - z_crit)``."""
+def rejection_power(delta: float, se: float, z_crit: float, stat: float | None = None) -> float:
+    """Probability that the test ``|Q_hat - Q| > z_crit se`` rejects when ``Q_hat ~ N(Q + delta, stat^2)``:
+    ``Phi((delta - z_crit se)/stat) + Phi((-delta - z_crit se)/stat)`` (module docstring, step 6). ``se`` is the
+    total error ``sqrt(stat^2 + sys^2)`` that sets the threshold; ``stat`` (default ``se``: no systematic term)
+    the noise of ``Q_hat``. With ``stat = se`` this is ``Phi(delta/se - z_crit) + Phi(-delta/se - z_crit)``."""
     if not se > 0:
         raise ValueError(f"se must be > 0, got {se}")
-    t = abs(delta) / se
-    return float(sps.norm.cdf(t - z_crit) + sps.norm.cdf(-t - z_crit))
+    stat = se if stat is None else stat
+    if not 0 < stat <= se * (1 + 1e-12):
+        raise ValueError(f"stat must be in (0, se = {se}], got {stat}")
+    t = abs(delta)
+    return float(sps.norm.cdf((t - z_crit * se) / stat) + sps.norm.cdf((-t - z_crit * se) / stat))
 
 
-def detectable_shift(se: float, z_crit: float, power: float = POWER_MIN) -> float:
-    """Smallest shift ``delta >= 0`` with :func:`rejection_power` ``= power`` (about ``(z_crit + z_power) se``)."""
+def detectable_shift(se: float, z_crit: float, power: float = POWER_MIN, stat: float | None = None) -> float:
+    """Smallest shift ``delta >= 0`` with :func:`rejection_power` ``= power`` (about ``z_crit se + z_power stat``)."""
     if not 2 * sps.norm.sf(z_crit) < power < 1:
         raise ValueError(f"power must be in (test level, 1), got {power}")
-    hi = (z_crit + sps.norm.isf(1 - power) + 1.0) * se
-    return float(spo.brentq(lambda x: rejection_power(x, se, z_crit) - power, 0.0, hi, xtol=1e-12 * hi))
+    stat = se if stat is None else stat
+    hi = z_crit * se + (sps.norm.isf(1 - power) + 1.0) * stat
+    return float(spo.brentq(lambda x: rejection_power(x, se, z_crit, stat) - power, 0.0, hi, xtol=1e-12 * hi))
 
 
 @dataclass(frozen=True)
@@ -364,8 +376,8 @@ def check_component(name: str, prediction: float, rungs: list[RungStats], *, alp
             reasons.append(f"sign not resolved: {fit.q_hat:.4g} +- {se_tot:.2g} (predicted {prediction:.4g})")
     if abs(z) > z_crit:
         reasons.append(f"|z| = {abs(z):.2f} > {z_crit:.2f}")
-    power = rejection_power(falsifier * sc, se_tot, z_crit)
-    detect = detectable_shift(se_tot, z_crit) / sc
+    power = rejection_power(falsifier * sc, se_tot, z_crit, fit.se_hat)
+    detect = detectable_shift(se_tot, z_crit, stat=fit.se_hat) / sc
     if power < POWER_MIN:
         reasons.append(f"falsifier {falsifier:g} x scale rejected with probability {power:.3f} < {POWER_MIN} "
                        f"(99% power needs {detect:.3g} x scale)")
