@@ -211,4 +211,4 @@ def test_transformed_label_law_with_a_wrong_rate_is_rejected(run):
     def wrong_rate(p, D, rng, reps, _sim=claim.simulate):
         return _sim(p, D, rng, reps) + np.log(D) / (2 * lam) - np.log(D) / (2 * np.sqrt(2) * lam)
 
-    assert _verdict(_small(claim, "unnormalised-activation", simulate=wrong_rate), run) == "REJECTED"
+    assert _verdict(_small(claim, "unnormalised-activation", share=8, simulate=wrong_rate), run) == "REJECTED"
