@@ -1,5 +1,6 @@
 """`w2s calibrate`: the same claims under many seeds, failure counts and the family-wise false-alarm rate."""
 
+import dataclasses
 import json
 import textwrap
 
@@ -168,8 +169,7 @@ def test_cli_calibrate_refuses_what_would_change_every_verdict_and_never_overwri
     assert _cal(tmp_path, "--seeds", "2") == 2 and "--resume" in capsys.readouterr().err
     path = tmp_path / "cal" / "calibration.json"
     doc = json.loads(path.read_text())
-    for edit, extra, msg in [(("n_tests", 7), (), "number of tested components"),
-                             (("libraries", {"numpy": "0.0"}), (), "library"),
+    for edit, extra, msg in [(("libraries", {"numpy": "0.0"}), (), "library"),
                              (None, ("--alpha", "0.05"), "level"), (None, ("--tier", "full"), "tier"),
                              (("claims", {}), (), "older version"),
                              (None, ("--seeds", "1", "--out", str(tmp_path / "none")), "no calibration")]:
@@ -184,3 +184,51 @@ def test_cli_calibrate_refuses_what_would_change_every_verdict_and_never_overwri
     assert _cal(tmp_path, "--seeds", "2", "--resume") == 2
     assert "not a calibration file" in capsys.readouterr().err
     assert path.read_text() == "{not json"  # untouched
+
+
+def test_cli_calibrate_resume_with_a_new_claim_redecides_the_kept_verdicts(tmp_path):
+    """A claim added between the runs changes the Bonferroni family: --resume runs only the new claim at the seeds
+    done, decides the kept one again at the new z_crit from its stored measures, and equals a calibration of both
+    from scratch, seed for seed."""
+    f1, f2 = tmp_path / "toy.py", tmp_path / "toy2.py"
+    f1.write_text(TOY)
+    f2.write_text(TOY2)
+    one = ["calibrate", "--claims", str(f1), "--quiet", "--jobs", "1", "user.cal-toy"]
+    both = ["calibrate", "--claims", str(f1), "--claims", str(f2), "--quiet", "--jobs", "1", "user.cal-toy"]
+    assert main([*one, "--seeds", "3", "--out", str(tmp_path / "cal")]) == 0
+    before = json.loads((tmp_path / "cal" / "calibration.json").read_text())
+    assert before["identity"]["n_tests"] == 1
+    assert main([*both, "--seeds", "3", "--out", str(tmp_path / "cal"), "--resume"]) == 0
+    after = json.loads((tmp_path / "cal" / "calibration.json").read_text())
+    assert main([*both, "--seeds", "3", "--out", str(tmp_path / "once")]) == 0
+    once = json.loads((tmp_path / "once" / "calibration.json").read_text())
+    assert after["identity"]["n_tests"] == once["identity"]["n_tests"] == 2 and after["z_crit"] == once["z_crit"]
+    assert [r["failed"] for r in after["runs"]] == [r["failed"] for r in once["runs"]]
+    assert all(r["rerun"] == ["user.cal-toy2"] and r["rejudged_at_n_tests"] == 2 for r in after["runs"])
+    assert [r["measures"] for r in after["runs"]] == [r["measures"] for r in once["runs"]]
+
+
+def test_rejudge_decides_as_the_run_does_at_any_level():
+    """Stored measures, decided at another n_tests, give the checks a run at that n_tests fails (and the same at
+    the run's own level), on claims built to fail different checks."""
+    from w2s.validation.calibration import _failed_checks, rejudge
+    from w2s.validation.runner import run_claims
+
+    # stat = 0.4% of the prediction: 1.6% off is z ~ 4 (z_crit = 2.6 at m = 1 ... 6.1 at m = 1e6); a 3% falsifier
+    # has 99% power at m <= 40 and not at m = 1e6
+    claims = [_claim("j.good"), _claim("j.off", factor=1.016),
+              dataclasses.replace(_claim("j.fine"), falsifier=0.03)]
+    seen = set()
+    for seed in range(6):
+        base = run_claims(claims, seed=seed, n_tests=3)
+        for m in (1, 3, 40, 10**6):
+            other = run_claims(claims, seed=seed, n_tests=m)
+            for a, b in zip(base.results, other.results):
+                meas = [c.measures() for c in a.components]
+                assert rejudge(meas, other.z_crit, 0.01 / m) == _failed_checks(b)
+                seen.add((a.claim.id, m, tuple(_failed_checks(b))))
+    outcomes = {}
+    for cid, m, checks in seen:
+        outcomes.setdefault(cid, set()).add(checks)
+    assert any(len(v) > 1 for v in outcomes.values())  # the level changes some verdicts: the test has teeth
+    assert any("power" in c for v in outcomes.values() for c in v) and any("z" in c for v in outcomes.values() for c in v)

@@ -20,8 +20,11 @@ its parameters). ``w2s calibrate --resume`` continues it, also to more seeds: ve
 are kept, the claims whose source changed since (a family fixed, a claim added) are rerun at the seeds already
 done, and then the missing seeds run. A claim's draws depend only on the seed, its simulation and its ladder, so
 the result is, seed for seed, that of a calibration of the current code from scratch; a rate never pools
-verdicts of other code. A change of tier, level, Bonferroni family (the number of tested components) or of a
-numerical library's version changes every verdict, and is refused.
+verdicts of other code. Each record also keeps what every component measured (``z``, the fit's p-value, ...:
+:meth:`~w2s.validation.stats.ComponentCheck.measures`), so that a new Bonferroni family (claims added or removed)
+re-decides the kept verdicts at the new critical value (:func:`~w2s.validation.stats.judge`, which also decides
+them in a run) instead of rerunning them. A change of tier, level or numerical library's version changes every
+verdict, and is refused.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from scipy import stats as sps
 
 from .registry import Claim
 from .runner import Executor, RunResult, Task, run_claims
-from .stats import DEFAULT_FAMILY_ALPHA, POWER_MIN
+from .stats import DEFAULT_FAMILY_ALPHA, POWER_MIN, bonferroni_z, judge
 
 __all__ = ["CALIBRATION_SEED_BASE", "MAX_CERTIFY_SEED", "calibration_seeds", "clopper_pearson",
            "CalibrationResult", "calibration_identity", "check_resumable", "stale_claims", "calibrate", "write_calibration", "load_calibration"]
@@ -82,6 +85,16 @@ def _failed_checks(result) -> list[str]:
     return sorted(out)
 
 
+def rejudge(measures: list[dict], z_crit: float, fit_p_min: float) -> list[str]:
+    """The checks failed by a claim whose components measured ``measures`` (:meth:`ComponentCheck.measures
+    <w2s.validation.stats.ComponentCheck.measures>`), at another Bonferroni family: the same decision as a run at
+    ``z_crit``, ``fit_p_min`` would make (:func:`~w2s.validation.stats.judge` decides both)."""
+    out = set()
+    for m in measures:
+        out.update(k for k, ok in judge(m, z_crit, fit_p_min).items() if not ok)
+    return sorted(out)
+
+
 @dataclass
 class CalibrationResult:
     """Verdicts of the same claims under several seeds (possibly partial: fewer seeds done than planned)."""
@@ -111,8 +124,10 @@ class CalibrationResult:
                 slowest = {"sim_key": key[0], "d": int(key[1]), "block": int(key[2]), "cpu_seconds": c}
         ids = [r.claim.id for r in run.results]
         hashes = self.identity.get("claims", {}) if hashes is None else hashes
+        measures = {r.claim.id: [c.measures() for c in r.components] for r in run.results
+                    if not r.error and r.components}
         self.runs.append({"seed": run.seed, "seconds": run.seconds, "failed": failed, "errors": errors,
-                          "claims": {cid: hashes.get(cid) for cid in ids},
+                          "claims": {cid: hashes.get(cid) for cid in ids}, "measures": measures,
                           "cpu_seconds": dict(sorted(cpu.items(), key=lambda kv: -kv[1])), "slowest_block": slowest})
 
     def is_current(self, run: dict) -> bool:
@@ -223,13 +238,13 @@ def stale_claims(previous: CalibrationResult, identity: dict) -> list[str]:
 
 def check_resumable(previous: CalibrationResult, identity: dict, seeds: list[int]) -> None:
     """``ValueError`` (one line, saying what changed) unless ``previous`` can be continued with ``seeds`` under
-    ``identity`` (:func:`calibration_identity`). Claims whose source changed are no obstacle: :func:`calibrate`
-    reruns them at the seeds done. A change of tier, level, Bonferroni family or numerical library is."""
+    ``identity`` (:func:`calibration_identity`). Claims whose source changed are no obstacle (:func:`calibrate`
+    reruns them at the seeds done), nor is another Bonferroni family (claims added or removed: the stored
+    components are decided again at the new critical value). A change of tier, level or numerical library is."""
     if not previous.identity.get("claims") or "n_tests" not in previous.identity:
         raise ValueError("cannot resume: the calibration records no per-claim identity (written by an older "
                          "version): start anew")
     for key, what in (("tier", "the tier"), ("family_alpha", "the level --alpha"),
-                      ("n_tests", "the number of tested components (the Bonferroni family)"),
                       ("libraries", "a numerical library's version")):
         if previous.identity.get(key) != identity[key]:
             raise ValueError(f"cannot resume: {what} changed ({previous.identity.get(key)} -> {identity[key]}); "
@@ -264,19 +279,32 @@ def calibrate(claims: list[Claim], seeds: list[int], *, tier: str = "fast", exec
     result = CalibrationResult([c.id for c in claims], list(seeds), tier, family_alpha, identity=identity)
     if resume is not None:
         check_resumable(resume, identity, list(seeds))
-        result.z_crit, result.n_tests = resume.z_crit, resume.n_tests
-        result.runs = [dict(r) for r in resume.runs]
+        result.runs = [json.loads(json.dumps(r)) for r in resume.runs]  # deep copies
         t0 -= resume.seconds
         by_id = {c.id: c for c in claims}
+        retarget = resume.identity.get("n_tests") != m
+        z_new, p_new = bonferroni_z(m, family_alpha), family_alpha / m
         for r in result.runs:
             have = dict(r.get("claims") or {})
-            stale = [c for c in claims if have.get(c.id) != identity["claims"][c.id]]
-            keep = {cid for cid in by_id if have.get(cid) == identity["claims"][cid]}
-            if not stale and set(have) == keep:
+            meas = dict(r.get("measures") or {})
+            errs, failed = dict(r.get("errors") or {}), dict(r.get("failed") or {})
+            keep = {cid for cid in by_id if have.get(cid) == identity["claims"][cid]
+                    and (not retarget or cid in meas or cid in errs)}
+            stale = [c for c in claims if c.id not in keep]
+            if not stale and not retarget and set(have) == keep:
                 continue
-            for key in ("failed", "errors"):
-                r[key] = {cid: v for cid, v in (r.get(key) or {}).items() if cid in keep}
+            r["errors"] = {cid: v for cid, v in errs.items() if cid in keep}
+            r["failed"] = {cid: v for cid, v in failed.items() if cid in keep}
+            r["measures"] = {cid: v for cid, v in meas.items() if cid in keep}
             r["claims"] = {cid: have[cid] for cid in keep}
+            if retarget:
+                for cid in keep - set(r["errors"]):
+                    checks = rejudge(r["measures"][cid], z_new, p_new)
+                    if checks:
+                        r["failed"][cid] = checks
+                    else:
+                        r["failed"].pop(cid, None)
+                r["rejudged_at_n_tests"] = m
             if stale:
                 if on_rerun is not None:
                     on_rerun([c.id for c in stale], r["seed"])
@@ -284,14 +312,14 @@ def calibrate(claims: list[Claim], seeds: list[int], *, tier: str = "fast", exec
                                   on_task=on_task, n_tests=m)
                 new = CalibrationResult([c.id for c in stale], [r["seed"]], tier, family_alpha, identity=identity)
                 new.add(part)
-                for key in ("failed", "errors", "claims"):
+                for key in ("failed", "errors", "claims", "measures"):
                     r[key].update(new.runs[0][key])
                 r["rerun"] = sorted(set(r.get("rerun", [])) | {c.id for c in stale})
                 r["rerun_seconds"] = float(r.get("rerun_seconds", 0.0)) + part.seconds
-                result.z_crit = part.z_crit
             result.seconds = time.perf_counter() - t0
             if on_seed is not None:
                 on_seed(result)
+        result.z_crit, result.n_tests = z_new, m
     done = {r["seed"] for r in result.runs}  # all current now
     for seed in seeds:
         if seed in done:

@@ -84,8 +84,8 @@ def _parser() -> argparse.ArgumentParser:
     pk.add_argument("--resume", action="store_true",
                     help="continue the calibration in --out, also to a larger --seeds: verdicts of unchanged claims "
                          "are kept, claims whose source changed (or new ones) are rerun at the seeds done, then the "
-                         "missing seeds run; refused if the tier, --alpha, the number of tested components or a "
-                         "numerical library changed")
+                         "missing seeds run (claims added or removed: the kept verdicts are decided again at the new "
+                         "Bonferroni level); refused if the tier, --alpha or a numerical library changed")
     add_engine_options(pk, store=False)  # --jobs, --executor, --scheduler
     pk.add_argument("--claims", action="append", default=[], metavar="FILE", help=claims_help)
     pk.add_argument("--quiet", action="store_true", help="no progress bar")

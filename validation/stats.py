@@ -100,6 +100,8 @@ __all__ = [
     "rejection_power",
     "detectable_shift",
     "check_component",
+    "CHECKS",
+    "judge",
 ]
 
 #: Family-wise false-alarm rate of a certification run (per run, over all tested components).
@@ -318,6 +320,13 @@ class ComponentCheck:
         return (abs(self.z) <= self.z_crit and self.fit_ok and self.shrink_ok and self.sign_ok
                 and self.power_sufficient)
 
+    def measures(self) -> dict:
+        """What :func:`judge` decides from: the numbers of the data, independent of the level (``z``, the fit's
+        degrees of freedom and p-value, the discrepancy's growth and its joint SE, the sign's match and ``|Q_hat| /
+        SE``, the falsifier shift ``delta``, ``SE`` and ``stat``)."""
+        return _measure(self.z, self.prediction, self.fit, self.rungs, self.se_total, self.sign_required,
+                        self.falsifier * self.scale)
+
     def z_against(self, prediction: float) -> float:
         """z-score of an alternative prediction against the same extrapolation (total error)."""
         return (self.fit.q_hat - prediction) / self.se_total
@@ -336,6 +345,34 @@ class ComponentCheck:
         out["power_sufficient"] = self.power_sufficient
         out["passed"] = self.passed
         return out
+
+
+def _measure(z, prediction, fit, rungs, se_tot, sign_required, delta) -> dict:
+    lo, hi = rungs[0], rungs[-1]
+    return {"z": float(z), "fit_dof": int(fit.dof), "fit_p": float(fit.p_value),
+            "grow": float(abs(hi.mean - prediction) - abs(lo.mean - prediction)), "grow_se": float(np.hypot(hi.se, lo.se)),
+            "sign_required": bool(sign_required), "sign_match": bool(np.sign(fit.q_hat) == np.sign(prediction)),
+            "sign_t": float(abs(fit.q_hat) / se_tot), "delta": float(delta), "se_total": float(se_tot),
+            "stat": float(fit.se_hat)}
+
+
+#: The checks of :func:`judge`, in order: the z-test, goodness of fit, shrinking discrepancy, resolved sign, power.
+CHECKS = ("z", "fit", "shrink", "sign", "power")
+
+
+def judge(m: dict, z_crit: float, fit_p_min: float) -> dict[str, bool]:
+    """Pass/fail of each check of :data:`CHECKS` from a component's measured numbers ``m``
+    (:meth:`ComponentCheck.measures`: what the data say, whatever the level) at the critical value ``z_crit`` and
+    the goodness-of-fit level ``fit_p_min``. :func:`check_component` decides with it, and a calibration re-decides
+    stored components with it when the Bonferroni family changes."""
+    se, stat = m["se_total"], m["stat"]
+    return {
+        "z": abs(m["z"]) <= z_crit,
+        "fit": m["fit_dof"] == 0 or m["fit_p"] >= fit_p_min,
+        "shrink": m["grow"] <= z_crit * m["grow_se"],
+        "sign": (not m["sign_required"]) or (m["sign_match"] and m["sign_t"] >= z_crit),
+        "power": rejection_power(m["delta"], se, z_crit, stat) >= POWER_MIN,
+    }
 
 
 def check_component(name: str, prediction: float, rungs: list[RungStats], *, alpha: float, z_crit: float,
@@ -358,27 +395,24 @@ def check_component(name: str, prediction: float, rungs: list[RungStats], *, alp
     if sc <= 0:
         raise ValueError(f"component {name!r}: prediction is 0, so the claim must give a resolution scale")
     res = z_crit * se_tot / sc
+    lo, hi = rungs[0], rungs[-1]
+    measured = _measure(z, prediction, fit, rungs, se_tot, sign_required, falsifier * sc)
+    ok = judge(measured, z_crit, fit_p_min)
+    fit_ok, shrink_ok, sign_ok = ok["fit"], ok["shrink"], ok["sign"]
     reasons = []
-    fit_ok = fit.dof == 0 or fit.p_value >= fit_p_min
     if not fit_ok:
         reasons.append(f"finite-size model d^-{alpha:g} rejected (chi2={fit.chi2:.2f}, dof={fit.dof}, "
                        f"p={fit.p_value:.2g})")
-    lo, hi = rungs[0], rungs[-1]
-    grow = abs(hi.mean - prediction) - abs(lo.mean - prediction)
-    shrink_ok = grow <= z_crit * np.hypot(hi.se, lo.se)
     if not shrink_ok:
         reasons.append(f"discrepancy grows along the ladder ({abs(lo.mean - prediction):.3g} at d={lo.d} -> "
                        f"{abs(hi.mean - prediction):.3g} at d={hi.d})")
-    sign_ok = True
-    if sign_required:
-        sign_ok = bool(np.sign(fit.q_hat) == np.sign(prediction) and abs(fit.q_hat) / se_tot >= z_crit)
-        if not sign_ok:
-            reasons.append(f"sign not resolved: {fit.q_hat:.4g} +- {se_tot:.2g} (predicted {prediction:.4g})")
-    if abs(z) > z_crit:
+    if not sign_ok:
+        reasons.append(f"sign not resolved: {fit.q_hat:.4g} +- {se_tot:.2g} (predicted {prediction:.4g})")
+    if not ok["z"]:
         reasons.append(f"|z| = {abs(z):.2f} > {z_crit:.2f}")
     power = rejection_power(falsifier * sc, se_tot, z_crit, fit.se_hat)
     detect = detectable_shift(se_tot, z_crit, stat=fit.se_hat) / sc
-    if power < POWER_MIN:
+    if not ok["power"]:
         reasons.append(f"falsifier {falsifier:g} x scale rejected with probability {power:.3f} < {POWER_MIN} "
                        f"(99% power needs {detect:.3g} x scale)")
     return ComponentCheck(name, float(prediction), fit, list(rungs), float(z), float(z_crit), float(sys_err),
