@@ -972,3 +972,35 @@ def test_lambda_c_beyond_the_supported_ridge_range_is_a_clear_error():
     # lam_t* = sigma2 gamma_t / r2 = 1e11 > 1e10: the threshold cannot be located inside [1e-10, 1e10]
     with pytest.raises(ValueError, match="lambda_c lies above"):
         ridge.lambda_c(2.0, 1e4, 1e4, 1e-3)
+
+
+def test_quadratic_roots_degenerate_cases():
+    """The branches a root-finder's callers rarely reach: a linear equation (a = 0, b of either sign, or no root),
+    and a double root at 0 (b = c = disc = 0) whatever a (found by mutation testing: 2a miswritten)."""
+    assert ridge._quadratic_roots(0.0, 2.0, -4.0, 4.0).tolist() == [2.0]
+    assert ridge._quadratic_roots(0.0, -2.0, -4.0, 4.0).tolist() == [-2.0]
+    assert ridge._quadratic_roots(0.0, 0.0, 1.0, 0.0).size == 0
+    for a in (0.5, 3.0, -7.0):
+        assert ridge._quadratic_roots(a, 0.0, 0.0, 0.0).tolist() == [0.0, 0.0]
+    assert ridge._quadratic_roots(2.0, -3.0, 1.0, 1.0) == pytest.approx([0.5, 1.0], rel=1e-15)
+
+
+def test_lambda_c_beyond_the_supported_range_names_lam_t_star():
+    with pytest.raises(ValueError, match=r"lam_t\* = sigma2\*gamma_t/r2 = 1e\+11\)"):
+        ridge.lambda_c(2.0, 10.0, sigma2=1e10, r2=1.0)
+
+
+def test_defaults_are_the_documented_normalisation():
+    """docs/conventions.md: sigma2 = 1 and ||beta*||^2 = r2 = 1 unless given, for every public closed form."""
+    import inspect
+
+    names = [n for n, f in vars(ridge).items() if inspect.isfunction(f) and not n.startswith("_")
+             and f.__module__ == ridge.__name__]
+    seen = 0
+    for n in names:
+        params = inspect.signature(getattr(ridge, n)).parameters
+        for p in ("sigma2", "r2"):
+            if p in params:
+                assert params[p].default == 1.0, f"{n}({p}=...) default {params[p].default}"
+                seen += 1
+    assert seen >= 20

@@ -29,7 +29,11 @@ def main(argv: list[str] | None = None) -> int:
         print("mutation_sample: --sample must be >= 1", file=sys.stderr)
         return 2
     with use_db(args.session) as db:
-        ids = sorted(item.job_id for item in db.pending_work_items)
+        # ordered by what a mutant is (module, operator, occurrence), not by its random job id: the same seed picks
+        # the same mutants in every session of the same source
+        items = sorted(db.pending_work_items, key=lambda it: [(m.module_path, m.operator_name, m.occurrence)
+                                                              for m in it.mutations])
+        ids = [item.job_id for item in items]
         keep = set(random.Random(args.seed).sample(ids, min(args.sample, len(ids))))
         for job_id in ids:
             if job_id not in keep:
