@@ -379,9 +379,13 @@ def _markdown(result: CalibrationResult, doc: dict) -> str:
         clo, chi = clopper_pearson(k, n) if result.n_seeds else (0.0, 1.0)
         checks = ", ".join(f"{name} x{m}" for name, m in sorted(result.failed_checks(cid).items())) or "—"
         lines.append(f"| `{cid}` | {k}/{result.n_seeds} | {k / n:.3g} | [{clo:.3g}, {chi:.3g}] | {checks} |")
-    lines += ["", "## Runs", "", "| seed | s | not certified |", "|---|---|---|"]
+    lines += ["", "## Runs", "", "wall s: the seed's run (claims rerun after a change not included); CPU s: its "
+              "simulation blocks", "", "| seed | wall s | CPU s | slowest block | not certified |", "|---|---|---|---|---|"]
     for r in result.current_runs:
         failed = "; ".join(f"`{cid}` ({', '.join(ch)})" for cid, ch in r["failed"].items()) or "—"
-        lines.append(f"| {r['seed']} | {r['seconds']:.0f} | {failed} |")
+        cpu = r.get("cpu_seconds") or {}
+        slow = r.get("slowest_block") or {}
+        slowest = f"{slow['cpu_seconds']:.1f} s, `{slow['sim_key']}` d={slow['d']}" if slow else "—"
+        lines.append(f"| {r['seed']} | {r['seconds']:.0f} | {sum(cpu.values()):.0f} | {slowest} | {failed} |")
     lines.append("")
     return "\n".join(lines)
