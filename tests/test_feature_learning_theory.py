@@ -156,3 +156,56 @@ def test_subcritical_rate_edges():
 def test_new_closed_forms_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# ----- exact values on polynomial links (found by mutation testing: the cross term E[g_e] E[g_h] and the student,
+# BBP and rate formulas had no direct test) ------------------------------------------------------------------------
+# g_e(z) = z + 1/2: c = 1, m1 = 1/2, m2 = 5/4.  g_h(z) = z^2: c = 0, m1 = 1, m2 = 3.  E[y^2] = 5/4 + 3 + 2 (1/2)(1) + sigma2.
+_GE = lambda z: z + 0.5  # noqa: E731
+_GH = lambda z: z * z  # noqa: E731
+_GH0 = lambda z: z * z - 1.0  # noqa: E731  (hard: c = 0, m1 = 0, m2 = 2; E[z^2 g] = 2, E[z^2 g^2] = 10)
+
+
+@pytest.mark.parametrize("gamma, sigma2", [(0.5, 0.0), (2.0, 0.25)])
+def test_teacher_and_student_alignment_exact_on_polynomial_links(gamma, sigma2):
+    Ey2 = 1.25 + 3.0 + 1.0 + sigma2
+    ce, ch = F.teacher_alignment(_GE, _GH, gamma, sigma2)
+    assert ce == pytest.approx(1.0 / (1.0 + gamma * Ey2), rel=1e-10) and ch == pytest.approx(0.0, abs=1e-12)
+    # readout phi(z) = 2 z + 1: c_phi = 2, E[phi^2] = 5
+    gs = 1.5
+    assert F.student_alignment(_GE, _GH, gamma, lambda z: 2.0 * z + 1.0, gs, sigma2) == pytest.approx(
+        ce * 4.0 / (4.0 + 5.0 * gs), rel=1e-10)
+
+
+@pytest.mark.parametrize("gamma, sigma2", [(0.5, 0.0), (2.0, 0.25)])
+def test_hard_overlap_rate_exact_on_polynomial_links(gamma, sigma2):
+    """E[z_h^2 y^2] = 5/4 + 10 + 2 (1/2)(2) + sigma2 and E[y^2] = 5/4 + 2 + sigma2 for g_h = z^2 - 1."""
+    want = gamma * (13.25 + sigma2) / (1.0 + gamma * (3.25 + sigma2))
+    assert F.hard_overlap_rate(_GE, _GH0, gamma, sigma2) == pytest.approx(want, rel=1e-10)
+
+
+@pytest.mark.parametrize("gamma, psi, sigma2", [(0.5, 0.5, 0.0), (2.0, 3.0, 0.25)])
+def test_bbp_threshold_and_top_singular_alignment_exact(gamma, psi, sigma2):
+    """||v||^2 -> c_e^2 + c_h^2 + gamma E[y^2]; with act(z) = 3 z (mu_1 = 3) the spike is theta = 3 eta ||v||."""
+    v2 = 1.0 + gamma * (1.25 + 3.0 + 1.0 + sigma2)
+    act = lambda z: 3.0 * z  # noqa: E731
+    eta_c = F.bbp_threshold(_GE, _GH, gamma, act, psi, sigma2)
+    assert eta_c == pytest.approx(psi**0.25 / (3.0 * math.sqrt(v2)), rel=1e-10)
+    for eta in (0.5 * eta_c, 2.0 * eta_c):
+        right, right_e, sigma1 = F.top_singular_alignment(_GE, _GH, gamma, act, eta, psi, sigma2)
+        s1, r, _l = F.spiked_singular_limits(3.0 * eta * math.sqrt(v2), psi)
+        assert (right, sigma1) == (pytest.approx(r, rel=1e-10), pytest.approx(s1, rel=1e-10))
+        assert right_e == pytest.approx(r / v2, rel=1e-10)  # cos^2(v, u_e) = c_e^2/||v||^2 = 1/v2
+    assert F.top_singular_alignment(_GE, _GH, gamma, act, 0.5 * eta_c, psi, sigma2)[:2] == (0.0, 0.0)
+
+
+def test_spiked_singular_limits_below_threshold_and_at_the_range_edge():
+    assert F.spiked_singular_limits(0.5, 1.0) == (2.0, 0.0, 0.0)  # theta < psi^(1/4): the bulk edge, no overlap
+    assert F.spiked_singular_limits(0.9, 16.0) == (5.0, 0.0, 0.0)
+    s1, r, l = F.spiked_singular_limits(1e6, 1.0)  # the largest allowed theta
+    assert s1 == pytest.approx(1e6, rel=1e-9) and r == pytest.approx(1.0, abs=1e-9) and l == pytest.approx(1.0, abs=1e-9)
+
+
+def test_hard_half_step_needs_a_positive_step():
+    with pytest.raises(ValueError, match="eta"):
+        F.hard_half_step("linear", "he3", 1.0, "tanh", 0.5, 0.0, 0.25)
