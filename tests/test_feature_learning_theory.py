@@ -179,24 +179,29 @@ def test_teacher_and_student_alignment_exact_on_polynomial_links(gamma, sigma2):
 
 @pytest.mark.parametrize("gamma, sigma2", [(0.5, 0.0), (2.0, 0.25)])
 def test_hard_overlap_rate_exact_on_polynomial_links(gamma, sigma2):
-    """E[z_h^2 y^2] = 5/4 + 10 + 2 (1/2)(2) + sigma2 and E[y^2] = 5/4 + 2 + sigma2 for g_h = z^2 - 1."""
+    """g_h = z^2 - 1: E[z_h^2 y^2] = 5/4 + 10 + 2 (1/2)(2) + sigma2, E[y^2] = 5/4 + 2 + sigma2; g_h = z^2 (hard too,
+    with mean 1): E[z_h^2 y^2] = 5/4 + 15 + 2 (1/2)(3) + sigma2, E[y^2] = 5/4 + 3 + 2 (1/2)(1) + sigma2."""
     want = gamma * (13.25 + sigma2) / (1.0 + gamma * (3.25 + sigma2))
     assert F.hard_overlap_rate(_GE, _GH0, gamma, sigma2) == pytest.approx(want, rel=1e-10)
+    want = gamma * (19.25 + sigma2) / (1.0 + gamma * (5.25 + sigma2))
+    assert F.hard_overlap_rate(_GE, _GH, gamma, sigma2) == pytest.approx(want, rel=1e-10)
 
 
-@pytest.mark.parametrize("gamma, psi, sigma2", [(0.5, 0.5, 0.0), (2.0, 3.0, 0.25)])
-def test_bbp_threshold_and_top_singular_alignment_exact(gamma, psi, sigma2):
-    """||v||^2 -> c_e^2 + c_h^2 + gamma E[y^2]; with act(z) = 3 z (mu_1 = 3) the spike is theta = 3 eta ||v||."""
-    v2 = 1.0 + gamma * (1.25 + 3.0 + 1.0 + sigma2)
-    act = lambda z: 3.0 * z  # noqa: E731
-    eta_c = F.bbp_threshold(_GE, _GH, gamma, act, psi, sigma2)
-    assert eta_c == pytest.approx(psi**0.25 / (3.0 * math.sqrt(v2)), rel=1e-10)
+@pytest.mark.parametrize("gamma, psi, sigma2, mu1", [(0.5, 0.5, 0.0, 3.0), (2.0, 3.0, 0.25, 0.5)])
+def test_bbp_threshold_and_top_singular_alignment_exact(gamma, psi, sigma2, mu1):
+    """g_e(z) = 2 z + 1/2 (c_e = 2, E g_e = 1/2, E g_e^2 = 17/4), g_h = z^2: ||v||^2 -> c_e^2 + c_h^2 + gamma E[y^2]
+    = 4 + gamma (17/4 + 3 + 1 + sigma2); with act(z) = mu1 z the spike is theta = mu1 eta ||v||."""
+    ge = lambda z: 2.0 * z + 0.5  # noqa: E731
+    v2 = 4.0 + gamma * (4.25 + 3.0 + 1.0 + sigma2)
+    act = lambda z, _m=mu1: _m * z  # noqa: E731
+    eta_c = F.bbp_threshold(ge, _GH, gamma, act, psi, sigma2)
+    assert eta_c == pytest.approx(psi**0.25 / (mu1 * math.sqrt(v2)), rel=1e-10)
     for eta in (0.5 * eta_c, 2.0 * eta_c):
-        right, right_e, sigma1 = F.top_singular_alignment(_GE, _GH, gamma, act, eta, psi, sigma2)
-        s1, r, _l = F.spiked_singular_limits(3.0 * eta * math.sqrt(v2), psi)
+        right, right_e, sigma1 = F.top_singular_alignment(ge, _GH, gamma, act, eta, psi, sigma2)
+        s1, r, _l = F.spiked_singular_limits(mu1 * eta * math.sqrt(v2), psi)
         assert (right, sigma1) == (pytest.approx(r, rel=1e-10), pytest.approx(s1, rel=1e-10))
-        assert right_e == pytest.approx(r / v2, rel=1e-10)  # cos^2(v, u_e) = c_e^2/||v||^2 = 1/v2
-    assert F.top_singular_alignment(_GE, _GH, gamma, act, 0.5 * eta_c, psi, sigma2)[:2] == (0.0, 0.0)
+        assert right_e == pytest.approx(r * 4.0 / v2, rel=1e-10)  # cos^2(v, u_e) = c_e^2/||v||^2
+    assert F.top_singular_alignment(ge, _GH, gamma, act, 0.5 * eta_c, psi, sigma2)[:2] == (0.0, 0.0)
 
 
 def test_spiked_singular_limits_below_threshold_and_at_the_range_edge():
