@@ -30,6 +30,7 @@ from numba import prange
 
 from ._jit import ijit, pjit
 from .gauss_rng import chi2, normal, stream_states
+from .rng import bartlett_factors
 
 __all__ = ["COLUMNS", "simulate_explicit", "simulate_bartlett", "simulate_bartlett_python", "simulate_bartlett_numpy"]
 
@@ -213,11 +214,7 @@ def simulate_bartlett_python(V_s, V_w, beta, *, n: int, N: int, sigma2: float, r
 
 def _bartlett_batch(rng, reps, d, m):
     """``L^-T g`` for ``reps`` independent Bartlett factors of ``Wishart_d(m, I)``, vectorised (numpy Generator)."""
-    L = np.zeros((reps, d, d))
-    idx = np.arange(d)
-    L[:, idx, idx] = np.sqrt(rng.chisquare(m - idx, size=(reps, d)))
-    low = np.tril_indices(d, -1)
-    L[:, low[0], low[1]] = rng.standard_normal((reps, low[0].size))
+    L = bartlett_factors(rng, m, d, reps)
     g = rng.standard_normal((reps, d, 1))
     return np.linalg.solve(np.swapaxes(L, 1, 2), g)[:, :, 0]
 

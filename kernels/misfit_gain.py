@@ -20,6 +20,7 @@ from scipy.optimize import brentq, minimize, nnls
 
 from ._jit import pjit
 from .gauss_rng import stream_states, uniform
+from .rng import bartlett_factors
 
 __all__ = ["CLASSES", "random_features", "project", "gaussian_slack_draws", "gaussian_slack_bartlett",
            "measure_slack_draws"]
@@ -128,11 +129,7 @@ def gaussian_slack_bartlett(*, k: int, n: int, misfit: float, b, rng: np.random.
     b = np.asarray(b, float)
     if b.shape != (k,) or n < k + 2 or misfit < 0 or reps < 1:
         raise ValueError(f"need b of shape ({k},), n >= k + 2, misfit >= 0, reps >= 1; got {b.shape}, {n}, {misfit}, {reps}")
-    L = np.zeros((reps, k, k))
-    i = np.arange(k)
-    L[:, i, i] = np.sqrt(rng.chisquare(n - i, size=(reps, k)))
-    low = np.tril_indices(k, -1)
-    L[:, low[0], low[1]] = rng.standard_normal((reps, low[0].size))
+    L = bartlett_factors(rng, n, k, reps)
     g = rng.standard_normal((reps, k, 1))
     delta = np.sqrt(misfit) * np.linalg.solve(np.swapaxes(L, 1, 2), g)[:, :, 0]
     own, cross = 2.0 * np.sum(delta**2, 1), 2.0 * delta @ b

@@ -12,7 +12,7 @@ import zlib
 
 import numpy as np
 
-__all__ = ["stable_hash", "seed_sequence", "generator"]
+__all__ = ["bartlett_factors", "stable_hash", "seed_sequence", "generator"]
 
 
 def stable_hash(text: str) -> int:
@@ -31,3 +31,14 @@ def seed_sequence(seed: int, *key: int | str) -> np.random.SeedSequence:
 def generator(seed: int, *key: int | str) -> np.random.Generator:
     """A PCG64 ``Generator`` seeded by :func:`seed_sequence`."""
     return np.random.Generator(np.random.PCG64(seed_sequence(seed, *key)))
+
+
+def bartlett_factors(rng: np.random.Generator, n: int, m: int, reps: int) -> np.ndarray:
+    """``(reps, m, m)`` Bartlett factors ``L`` of ``Wishart_m(n, I)`` (``L L^T ~ Wishart``): lower triangular,
+    ``L_ii = sqrt(chi2_{n - i})``, ``L_ij ~ N(0, 1)`` below the diagonal, drawn from ``rng`` in that order."""
+    L = np.zeros((reps, m, m))
+    idx = np.arange(m)
+    L[:, idx, idx] = np.sqrt(rng.chisquare(n - idx, size=(reps, m)))
+    low = np.tril_indices(m, -1)
+    L[:, low[0], low[1]] = rng.standard_normal((reps, low[0].size))
+    return L

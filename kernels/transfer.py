@@ -14,6 +14,7 @@ import numpy as np
 from scipy.optimize import nnls
 
 from ._jit import jit
+from .rng import bartlett_factors
 
 __all__ = ["DESIGNS", "draw_features", "weak_labels", "naive_errors", "convex_hull_error", "convex_hull_weights",
            "simplex_ls_weights", "gaussian_grams", "hull_weights_gaussian_reduced", "ols_error",
@@ -102,11 +103,7 @@ def gaussian_grams(n: int, m: int, rng: np.random.Generator, reps: int) -> np.nd
     n, m, reps = _check_int("n", n, 1), _check_int("m", m, 1), _check_int("reps", reps, 0)
     if n < m:
         raise ValueError(f"n must be >= m = {m} (a full-rank Gram), got {n}")
-    L = np.zeros((reps, m, m))
-    idx = np.arange(m)
-    L[:, idx, idx] = np.sqrt(rng.chisquare(n - idx, size=(reps, m)))
-    low = np.tril_indices(m, -1)
-    L[:, low[0], low[1]] = rng.standard_normal((reps, low[0].size))
+    L = bartlett_factors(rng, n, m, reps)
     return L @ np.swapaxes(L, 1, 2)
 
 
