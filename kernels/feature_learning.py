@@ -23,7 +23,7 @@ from ._jit import jit, pjit
 
 __all__ = ["ACTIVATIONS", "one_step_gradient", "one_step_gradient_numpy", "gd_overlaps", "two_index_data",
            "learned_direction", "student_one_step", "student_multi_step",
-           "spiked_band", "gram_bands", "top_eigenpair_banded", "spiked_top_singular",
+           "spiked_band", "spiked_band_entries", "gram_bands", "gram_bands_entries", "top_eigenpair_banded", "top_eigenpair_banded_lapack", "spiked_top_singular",
            "spiked_top_singular_dense"]
 
 ACTIVATIONS = ("relu", "tanh", "he2", "linear")
@@ -273,6 +273,19 @@ def spiked_band(d: int, N: int, theta: float, rng: np.random.Generator):
     part ``theta p q^T`` (rotated to ``p = e_1``, ``q = e_1``) becomes ``theta e_1 e_1^T`` and the overlap of a right
     singular vector with ``q`` is its first coordinate."""
     from scipy import sparse
+    diag, sup, sub, cols = spiked_band_entries(d, N, theta, rng)
+    m = diag.size
+    rows = np.concatenate([np.arange(m), np.arange(sup.size), np.arange(1, sub.size + 1)])
+    cidx = np.concatenate([np.arange(m), np.arange(1, sup.size + 1), np.arange(sub.size)])
+    vals = np.concatenate([diag, sup, sub])
+    return sparse.csr_matrix((vals, (rows, cidx)), shape=(N, cols))
+
+
+def spiked_band_entries(d: int, N: int, theta: float, rng: np.random.Generator):
+    """The nonzero entries of :func:`spiked_band`'s matrix, drawn in the same order (same draws): ``(diag, sup, sub,
+    cols)`` with ``B[i, i] = diag[i]``, ``B[i, i+1] = sup[i]``, ``B[i+1, i] = sub[i]`` (already over ``sqrt(d)``) and
+    ``cols`` the number of columns; :func:`gram_bands_entries` turns them into the bands of ``B^T B`` without a
+    sparse matrix (the replicate loops of the claims call this tens of thousands of times)."""
     _check_spiked(d, N, theta)
     m = min(N, d)
     cols = min(d, N + 1)
@@ -280,10 +293,32 @@ def spiked_band(d: int, N: int, theta: float, rng: np.random.Generator):
     diag[0] += theta * np.sqrt(d)
     sup = np.sqrt(rng.chisquare(np.arange(d - 1, d - 1 - min(m, cols - 1), -1)))    # T[i, i+1], i < cols - 1
     sub = np.sqrt(rng.chisquare(np.arange(N - 1, N - 1 - min(m, N - 1), -1)))       # T[i+1, i], i < N - 1
-    rows = np.concatenate([np.arange(m), np.arange(sup.size), np.arange(1, sub.size + 1)])
-    cidx = np.concatenate([np.arange(m), np.arange(1, sup.size + 1), np.arange(sub.size)])
-    vals = np.concatenate([diag, sup, sub]) / np.sqrt(d)
-    return sparse.csr_matrix((vals, (rows, cidx)), shape=(N, cols))
+    r = 1.0 / np.sqrt(d)
+    return diag * r, sup * r, sub * r, cols
+
+
+@jit
+def gram_bands_entries(diag, sup, sub, cols):
+    """The bands of ``B^T B`` (storage of :func:`gram_bands`) from the entries of :func:`spiked_band_entries`: row
+    ``i`` of ``B`` holds ``B[i, i-1], B[i, i], B[i, i+1]``, and each row adds its pairwise products to the three upper
+    diagonals."""
+    ab = np.zeros((3, cols))
+    nrows = max(diag.size, sup.size, sub.size + 1)
+    vals = np.zeros(3)
+    for i in range(nrows):
+        vals[0] = sub[i - 1] if 1 <= i <= sub.size else 0.0
+        vals[1] = diag[i] if i < diag.size else 0.0
+        vals[2] = sup[i] if i < sup.size else 0.0
+        for a in range(3):
+            ja = i - 1 + a
+            if ja < 0 or ja >= cols or vals[a] == 0.0:
+                continue
+            for b in range(a, 3):
+                jb = i - 1 + b
+                if jb >= cols:
+                    continue
+                ab[2 - (b - a), jb] += vals[a] * vals[b]
+    return ab
 
 
 def gram_bands(B) -> np.ndarray:
@@ -298,14 +333,114 @@ def gram_bands(B) -> np.ndarray:
     return ab
 
 
+@jit
+def _penta_factor(a0, a1, a2, lam, u0, u1, u2):
+    """Cholesky ``U^T U`` of ``lam I - M`` (``M`` pentadiagonal in upper banded rows ``a0, a1, a2``) into ``u0, u1,
+    u2`` (the same storage); False, as soon as a pivot is not positive, when ``lam I - M`` is not positive definite
+    (the test of LAPACK ``dpbtrf``)."""
+    m = a2.size
+    for j in range(m):
+        c0 = -a0[j] / u2[j - 2] if j >= 2 else 0.0
+        c1 = (-a1[j] - (u1[j - 1] * c0 if j >= 2 else 0.0)) / u2[j - 1] if j >= 1 else 0.0
+        piv = lam - a2[j] - c1 * c1 - c0 * c0
+        if not piv > 0.0:
+            return False
+        u0[j] = c0
+        u1[j] = c1
+        u2[j] = math.sqrt(piv)
+    return True
+
+
+@jit
+def _penta_solve(u0, u1, u2, x):
+    """``x <- (U^T U)^-1 x`` for the factor of :func:`_penta_factor`, in place."""
+    m = u2.size
+    for j in range(m):
+        s = x[j]
+        if j >= 1:
+            s -= u1[j] * x[j - 1]
+        if j >= 2:
+            s -= u0[j] * x[j - 2]
+        x[j] = s / u2[j]
+    for j in range(m - 1, -1, -1):
+        s = x[j]
+        if j + 1 < m:
+            s -= u1[j + 1] * x[j + 1]
+        if j + 2 < m:
+            s -= u0[j + 2] * x[j + 2]
+        x[j] = s / u2[j]
+
+
+@jit
+def _top_eigenpair_penta(a0, a1, a2, x, rtol):
+    m = a2.size
+    lo = -np.inf
+    hi = 0.0
+    for j in range(m):
+        rad = abs(a1[j]) + abs(a0[j])
+        if j + 1 < m:
+            rad += abs(a1[j + 1])
+        if j + 2 < m:
+            rad += abs(a0[j + 2])
+        lo = max(lo, a2[j])
+        hi = max(hi, a2[j] + rad)
+    hi = hi * (1 + 1e-12) + 1e-300
+    u0, u1, u2 = np.empty(m), np.empty(m), np.empty(m)
+    f0, f1, f2 = np.empty(m), np.empty(m), np.empty(m)
+    while not _penta_factor(a0, a1, a2, hi, f0, f1, f2):  # the Gershgorin bound is an upper bound; rounding only
+        hi *= 1 + 1e-12
+    while hi - lo > rtol * hi:
+        mid = 0.5 * (lo + hi)
+        if _penta_factor(a0, a1, a2, mid, u0, u1, u2):
+            hi = mid
+            f0[:], f1[:], f2[:] = u0, u1, u2
+        else:
+            lo = mid
+    for _ in range(4):
+        _penta_solve(f0, f1, f2, x)
+        x /= np.sqrt(np.sum(x * x))
+    q = 0.0
+    for j in range(m):
+        mx = a2[j] * x[j]
+        if j >= 1:
+            mx += a1[j] * x[j - 1]
+        if j + 1 < m:
+            mx += a1[j + 1] * x[j + 1]
+        if j >= 2:
+            mx += a0[j] * x[j - 2]
+        if j + 2 < m:
+            mx += a0[j + 2] * x[j + 2]
+        q += x[j] * mx
+    return q
+
+
 def top_eigenpair_banded(ab: np.ndarray, rng: np.random.Generator, *, rtol: float = 1e-10) -> tuple[float, np.ndarray]:
     r"""Largest eigenvalue and its unit eigenvector of a symmetric positive semi-definite pentadiagonal matrix ``M``
-    (upper banded storage ``ab``). ``lam > lambda_max`` iff ``lam I - M`` is positive definite, which the banded
-    Cholesky factorisation (LAPACK ``dpbtrf`` through :mod:`scipy.linalg.lapack`) decides in ``O(m)``: bisection
-    between the largest diagonal entry (a lower bound) and the Gershgorin bound brackets ``lambda_max`` to relative
-    ``rtol``; inverse iteration (``dpbtrs``) with the factor at the upper end of the bracket, from a start drawn from
-    ``rng``, then converges by a factor ``rtol lambda / gap`` per solve (the gap below the top eigenvalue is of order
-    ``d^-2/3`` or more here), and the Rayleigh quotient gives the eigenvalue to rounding."""
+    (upper banded storage ``ab``, as :func:`scipy.linalg.cholesky_banded`). ``lam > lambda_max`` iff ``lam I - M`` is
+    positive definite, which a banded Cholesky factorisation decides in ``O(m)``: bisection between the largest
+    diagonal entry (a lower bound) and the Gershgorin bound brackets ``lambda_max`` to relative ``rtol``; inverse
+    iteration with the factor at the upper end of the bracket, from a start drawn from ``rng``, then converges by a
+    factor ``rtol lambda / gap`` per solve (the gap below the top eigenvalue is of order ``d^-2/3`` or more here), and
+    the Rayleigh quotient gives the eigenvalue to rounding.
+
+    The whole loop (about 35 factorisations) is one compiled call; :func:`top_eigenpair_banded_lapack` is the same
+    algorithm on LAPACK's ``dpbtrf``/``dpbtrs``, one Python call per factorisation (its reference in the tests: same
+    draws, same result to rounding; 5-10x slower at ``m <= 1024``, see ``benchmarks/``)."""
+    ab = np.asarray(ab, dtype=float)
+    if ab.ndim != 2 or ab.shape[0] != 3 or ab.shape[1] < 1:
+        raise ValueError(f"ab must be a 3 x m upper banded array with m >= 1, got shape {ab.shape}")
+    if not (0 < rtol < 1):
+        raise ValueError(f"rtol must be in (0, 1), got {rtol}")
+    x = rng.standard_normal(ab.shape[1])
+    lam = _top_eigenpair_penta(np.ascontiguousarray(ab[0]), np.ascontiguousarray(ab[1]),
+                               np.ascontiguousarray(ab[2]), x, float(rtol))
+    return float(lam), x
+
+
+def top_eigenpair_banded_lapack(ab: np.ndarray, rng: np.random.Generator, *, rtol: float = 1e-10) -> tuple[float, np.ndarray]:
+    r"""Reference for :func:`top_eigenpair_banded`: the same bisection and inverse iteration with LAPACK's banded
+    Cholesky factorisation and solve (``dpbtrf``/``dpbtrs`` through :mod:`scipy.linalg.lapack`), one Python call per
+    factorisation (about 25 us each at ``m = 512``, most of it call overhead)."""
     from scipy.linalg.lapack import dpbtrf, dpbtrs
     m = ab.shape[1]
     diag = ab[2]

@@ -144,11 +144,40 @@ def test_spiked_band_in_law_and_eigenpair():
     assert lam == pytest.approx(w[-1], rel=1e-12) and abs(x @ v[:, -1]) == pytest.approx(1.0, abs=1e-10)
 
 
+@pytest.mark.parametrize("d, N", [(30, 12), (12, 30), (2, 2), (7, 3), (3, 7), (10, 9), (9, 10), (10, 11), (300, 150)])
+def test_band_entries_and_compiled_eigenpair_match_references(d, N):
+    """The sparse-free path (entries -> bands -> compiled eigenpair) equals the sparse matrix + LAPACK path: same
+    draws, the Gram bands identical, the eigenpair to rounding (a wrong band index or pivot would break it at once)."""
+    for theta in (0.0, 0.8, 3.0):
+        B = K.spiked_band(d, N, theta, np.random.default_rng(d * N))
+        diag, sup, sub, cols = K.spiked_band_entries(d, N, theta, np.random.default_rng(d * N))
+        assert np.array_equal(B.toarray(), _dense_from_entries(diag, sup, sub, N, cols))
+        ab = K.gram_bands_entries(diag, sup, sub, cols)
+        np.testing.assert_array_equal(ab, K.gram_bands(B))
+        dense = B.toarray()
+        w = np.linalg.eigvalsh(dense.T @ dense)
+        lam, x = K.top_eigenpair_banded(ab, np.random.default_rng(1))
+        lam_ref, x_ref = K.top_eigenpair_banded_lapack(ab, np.random.default_rng(1))
+        assert lam == pytest.approx(lam_ref, rel=1e-12) and lam == pytest.approx(w[-1], rel=1e-10)
+        assert abs(x @ x_ref) == pytest.approx(1.0, abs=1e-10)
+
+
+def _dense_from_entries(diag, sup, sub, N, cols):
+    M = np.zeros((N, cols))
+    M[np.arange(diag.size), np.arange(diag.size)] = diag
+    M[np.arange(sup.size), np.arange(1, sup.size + 1)] = sup
+    M[np.arange(1, sub.size + 1), np.arange(sub.size)] = sub
+    return M
+
+
 @pytest.mark.parametrize("call, match", [
     (lambda: K.student_multi_step(6, 5, 5, np.tanh, np.tanh, np.tanh, sigma2=0.0, rho_h=0.5, eta=1.0, steps=4,
                                   rng=np.random.default_rng(0)), "d must"),
     (lambda: K.spiked_band(1, 5, 1.0, np.random.default_rng(0)), "d must"),
     (lambda: K.spiked_band(5, 5, -1.0, np.random.default_rng(0)), "theta"),
+    (lambda: K.spiked_band_entries(5, 1, 1.0, np.random.default_rng(0)), "N must"),
+    (lambda: K.top_eigenpair_banded(np.ones((2, 4)), np.random.default_rng(0)), "ab must"),
+    (lambda: K.top_eigenpair_banded(np.ones((3, 4)), np.random.default_rng(0), rtol=0.0), "rtol"),
 ])
 def test_new_kernels_bad_input(call, match):
     with pytest.raises(ValueError, match=match):

@@ -93,3 +93,20 @@ def test_wrong_bbp_threshold_is_rejected_end_to_end(run):
                                       predict=lambda p: population_spike(p, p["eta"]))]
     results = run_claims(wrong, tier=run.tier, seed=run.seed, n_tests=run.n_tests, executor=rerun_executor()).results
     assert [r.verdict for r in results] == ["REJECTED"] * 4, [(r.claim.id, r.verdict) for r in results]
+
+
+def test_wrong_subcritical_rate_is_rejected_end_to_end(run):
+    """Two slips in the rate K of d cos^2(r_1, v) below the threshold, through the full pipeline: the numerator
+    (1 + theta^2/psi) dropped, and the denominator's square dropped (both about 28% below the right K = 2.65 at the
+    claim's parameters, 14 stat away). Both must be REJECTED; the right K is certified by the generated tests."""
+    import math
+
+    from w2s.validation.claims.feature_learning import bbp_rate_predict
+
+    claim = builtin_registry()["fl.top-singular-vector.below.rate"]
+    slips = {"no-numerator": lambda th, psi: 1.0 / (1.0 - th * th / math.sqrt(psi)) ** 2,
+             "denominator-unsquared": lambda th, psi: (1.0 + th * th / psi) / (1.0 - th * th / math.sqrt(psi))}
+    wrong = [dataclasses.replace(claim, id=f"{claim.id}.{k}", predict=lambda p, f=f: bbp_rate_predict(p, f))
+             for k, f in slips.items()]
+    results = run_claims(wrong, tier=run.tier, seed=run.seed, n_tests=run.n_tests, executor=rerun_executor()).results
+    assert [r.verdict for r in results] == ["REJECTED"] * 2, [(r.claim.id, r.verdict) for r in results]
