@@ -120,6 +120,19 @@ def test_multi_step_invariants(rho_h, eta, steps):
     assert full[k] < 0.5 <= full[k - 1]
 
 
+def test_multi_step_documented_range_and_default():
+    """The documented ends of the step count are accepted (0 steps: only the start; 1e6 steps: the recursion is
+    O(steps)) and one step beyond is refused; ``sigma2`` defaults to noiseless labels (0), which the noisy result
+    differs from."""
+    assert F.multi_step_overlaps(*_MS, 0.6, 0.5, 0, 0.25).tolist() == [[0.0, 0.6, 0.0]]
+    long = F.multi_step_overlaps(*_MS, 0.6, 1e-6, 10**6, 0.25)
+    assert long.shape == (10**6 + 1, 3) and np.all(np.isfinite(long))
+    with pytest.raises(ValueError, match="steps"):
+        F.multi_step_overlaps(*_MS, 0.6, 0.5, 10**6 + 1, 0.25)
+    assert np.array_equal(F.multi_step_overlaps(*_MS, 0.6, 0.5, 3), F.multi_step_overlaps(*_MS, 0.6, 0.5, 3, 0.0))
+    assert not np.allclose(F.multi_step_overlaps(*_MS, 0.6, 0.5, 3), F.multi_step_overlaps(*_MS, 0.6, 0.5, 3, 0.25))
+
+
 def test_multi_step_zero_rate_keeps_the_neuron():
     assert np.array_equal(F.multi_step_overlaps(*_MS, 0.6, 0.0, 4)[:, 1], np.full(5, 0.6))
 
