@@ -153,7 +153,26 @@ def test_exact_gaussian_slack_and_reduced_sampler_in_law():
     (lambda: K.project(np.eye(3), np.ones(3), "sphere"), "cls must be one of"),
     (lambda: K.random_features(np.eye(2), np.eye(2), "gelu"), "activation"),
     (lambda: K.gaussian_slack_draws(k=3, n=4, misfit=1.0, b=np.ones(3), rng=generator(0), reps=2), "n >= k"),
+    (lambda: T.gaussian_slack(k=3, n=4, misfit=1.0), "n=4 is outside"),
+    (lambda: T.population(np.ones(4), np.ones(4), np.ones(4)), "Z must be"),
+    (lambda: T.population(np.ones((4, 2, 1)), np.ones(4), np.ones(4)), "Z must be"),
 ])
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_population_quantities_by_hand():
+    """A three-point measure with one feature z = (1, 1, 2): f_w = (1, 2, 3) projects to c_pop = 9/6, f_pop =
+    (1.5, 1.5, 3), misfit = 1/6; f* = (0, 0, 1) has c* = 1/3, eps = 1/9, err_w = 3 and err_sw = 17/6."""
+    Z = np.array([[1.0], [1.0], [2.0]])
+    P = T.population(Z, np.array([1.0, 2.0, 3.0]), np.array([0.0, 0.0, 1.0]))
+    assert P["c_pop"][0] == pytest.approx(1.5, rel=1e-14) and P["c_star"][0] == pytest.approx(1 / 3, rel=1e-14)
+    assert P["misfit"] == pytest.approx(1 / 6, rel=1e-13) and P["eps"] == pytest.approx(1 / 9, rel=1e-13)
+    assert P["err_w"] == pytest.approx(3.0, rel=1e-14) and P["err_sw"] == pytest.approx(17 / 6, rel=1e-13)
+    assert P["Sigma"][0, 0] == pytest.approx(2.0, rel=1e-14)
+
+
+def test_gaussian_slack_at_the_smallest_sample():
+    """n = k + 2 is the documented smallest sample (the inverse-Wishart mean is finite from there): 2 k m."""
+    assert T.gaussian_slack(k=3, n=5, misfit=0.5) == pytest.approx(3.0, rel=1e-15)
