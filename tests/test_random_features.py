@@ -93,3 +93,26 @@ def test_sgd_kernel_matches_the_numpy_reference():
 def test_bad_input_names_the_parameter(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_authors_problem_exact_values_and_documented_ranges():
+    """M = 4: d = 8, K = 2 eigenvalues 1 and six 1/4; beta* = 4^(alpha/2) = 2^1.5 on the top two (alpha = 1.5) and
+    4^0 = 1 elsewhere (beta = 1); M_ST = round(8^1.25) = 13. M = 1 is the smallest (d = K = 1). The documented ends
+    of alpha and beta (+-10) are accepted, beyond refused; a zero eigenvalue is refused (lam > 0)."""
+    p = T.authors_problem(4)
+    assert (p["d"], p["K"], p["m_st"]) == (8, 2, 13)
+    np.testing.assert_allclose(p["lam"], [1, 1] + [0.25] * 6, rtol=1e-15)
+    np.testing.assert_allclose(p["beta_star"], [2**1.5] * 2 + [1.0] * 6, rtol=1e-15)
+    one = T.authors_problem(1)
+    assert (one["d"], one["K"]) == (1, 1)
+    for name in ("alpha", "beta"):
+        T.authors_problem(4, **{name: -10.0})
+        T.authors_problem(4, **{name: 10.0})
+        for bad in (-10.5, 10.5):
+            with pytest.raises(ValueError, match=f"{name}="):
+                T.authors_problem(4, **{name: bad})
+    with pytest.raises(ValueError, match="lam="):
+        T.teacher(lam=[1.0, 0.0], beta_star=[1, 1], W_T=np.ones((2, 1)))
+    with pytest.raises(ValueError, match="lam="):
+        T.stability_limit(lam=[1.0, 0.0], K_S=np.eye(2))
+    assert T.stability_limit(lam=[1.0, 0.5], K_S=np.diag([2.0, 1.0])) == pytest.approx(1.0, rel=1e-14)  # 2/mu_max
