@@ -74,3 +74,15 @@ def test_bad_inputs():
         G.gauss_expect(lambda z: np.exp(z**4))
     with pytest.raises(ValueError, match="dps"):
         G.gauss_expect_mp(mp.tanh, dps=5)
+
+
+def test_single_hermite_coefficient_and_shape_checks():
+    """c_3(z^3) = E[z^3 (z^3 - 3z)]/sqrt 6 = (15 - 9)/sqrt 6 = sqrt 6 and c_1(z^3) = E[z^4] = 3, by the one-coefficient
+    routine (the vector routine is tested above); an integrand that does not keep the grid's shape is refused."""
+    assert G.hermite_coefficient(lambda z: z**3, 3) == pytest.approx(np.sqrt(6.0), rel=1e-13)
+    assert G.hermite_coefficient(lambda z: z**3, 1) == pytest.approx(3.0, rel=1e-13)
+    assert G.hermite_coefficient(lambda z: z**3, 2) == pytest.approx(0.0, abs=1e-13)
+    with pytest.raises(ValueError, match="same shape"):
+        G.gauss_expect2(lambda a, b: 1.0, 0.5)
+    with pytest.raises(ValueError, match="same shape"):
+        G.gauss_expect(lambda z: 1.0)

@@ -163,3 +163,9 @@ def test_simulators_reject_bad_input():
         K.simulate_explicit(V_s, V_w, beta, n=12, N=8, sigma2=1.0, rng=0, reps=2)
     with pytest.raises(ValueError, match="D=3 must be"):
         K.simulate_explicit(V_s, V_w, beta, n=12, N=8, sigma2=1.0, rng=generator(0), reps=2, D=3)
+
+
+def test_bias_terms_refuses_a_target_of_the_wrong_length():
+    V = np.eye(5)[:, :2]
+    with pytest.raises(ValueError, match="beta_star must have 5 entries"):
+        T.bias_terms(V, V, np.ones(4))
