@@ -192,3 +192,15 @@ def test_cli_predict_gives_one_line_on_bad_input(capsys):
     assert main(["predict", "selfdistill.optimal-mixing.gamma=0.5.under-regularised", "lam=-1"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "lam" in err[0]
+
+
+def test_documented_defaults_sigma2_r2_one():
+    """Every public risk defaults to sigma2 = r2 = ||beta*||^2 = 1 (docs/self_distillation.md §1): the
+    defaults give what the explicit values give, and other values give something else."""
+    kw = dict(lam=0.3, gamma=0.7)
+    for f, extra in ((T.student_risk, dict(xi=0.5)), (T.improvement, {}), (T.optimal_student_risk, {})):
+        default = f(**kw, **extra)
+        assert default == f(**kw, **extra, sigma2=1.0, r2=1.0)
+        assert default != pytest.approx(f(**kw, **extra, sigma2=1.0, r2=2.0), rel=1e-6)
+        assert default != pytest.approx(f(**kw, **extra, sigma2=2.0, r2=1.0), rel=1e-6)
+    assert T.optimal_teacher_lambda(gamma=0.7) == pytest.approx(0.7, rel=1e-15)
