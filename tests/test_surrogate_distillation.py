@@ -146,7 +146,25 @@ def test_sign_averaged_mean_matches_direct_draws_in_law():
     (lambda: T.risk_exponent(alpha=1.0, beta=3.5), "beta="),
     (lambda: T.scaling_constants(alpha=1.0, beta=2.0, p_over_n=0.5), "p_over_n="),
     (lambda: K.draw_diagonals([1.0, 0.5], 3, np.random.default_rng(0)), "n=3"),
+    (lambda: T.two_level(4, 0.5, 1.0, 1e12 + 1.0), "lam_lo="),
+    (lambda: T.risk(lam=[1.0, 1e12 + 1.0, 0.1], beta_star=[1, 1, 1], theta=[1, 1, 1], n=1), "lam="),
 ])
 def test_bad_input_names_the_parameter(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_noise_term_isotropic_by_hand():
+    """Isotropic spectrum (p = 8 unit eigenvalues, n = 6): zeta = n/p = 3/4, df2 = n^2/p, kappa = 1/(1 - n/p) = 4,
+    and the noise adds sigma2 (kappa - 1) = sigma2 n/(p - n) = 3 sigma2 to the risk, whatever the target. kappa >= 2
+    here, where kappa - 1 and (kappa mod 1) differ."""
+    lam, b = np.ones(8), np.linspace(-1.0, 1.0, 8)
+    de = T.solve_de(lam, 6)
+    assert de.kappa == pytest.approx(4.0, rel=1e-12) and de.tau == pytest.approx(8 / 6 - 1, rel=1e-10)
+    r0 = T.risk(lam=lam, beta_star=b, theta=b, n=6)
+    assert T.risk(lam=lam, beta_star=b, theta=b, n=6, sigma2=0.5) - r0 == pytest.approx(1.5, rel=1e-10)
+
+
+def test_scaling_constants_default_aspect_ratio_is_two():
+    assert T.scaling_constants(alpha=1.5, beta=2.0) == T.scaling_constants(alpha=1.5, beta=2.0, p_over_n=2.0)
+    assert T.scaling_constants(alpha=1.5, beta=2.0) != T.scaling_constants(alpha=1.5, beta=2.0, p_over_n=3.0)
