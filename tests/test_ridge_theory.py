@@ -1004,3 +1004,20 @@ def test_defaults_are_the_documented_normalisation():
                 assert params[p].default == 1.0, f"{n}({p}=...) default {params[p].default}"
                 seen += 1
     assert seen >= 20
+
+
+def test_referee_defaults_are_the_documented_normalisation():
+    """The mpmath referee's defaults are the suite's (sigma2 = r2 = ||beta*||^2 = 1, docs/ridge.md): called without
+    them, each referee function equals itself with them written out and the scipy twin called without them, and
+    moving either default changes the value (so a changed default cannot hide behind the agreement tests, which
+    always pass both)."""
+    lam_t, gamma_t, lam_s, gamma_s = 0.4, 0.8, 0.2, 1.7
+    pairs = [(mpref.theta, ridge.theta, (lam_t, gamma_t)),
+             (mpref.teacher_risk, ridge.teacher_risk, (lam_t, gamma_t)),
+             (mpref.student_risk, ridge.student_risk, (lam_t, gamma_t, lam_s, gamma_s))]
+    for ref, fast, args in pairs:
+        v = ref(*args)
+        assert v == ref(*args, sigma2=1.0, r2=1.0)
+        assert mpref.rel_err(fast(*args), v) <= RTOL
+        assert mpref.rel_err(ref(*args, sigma2=2.0), v) > 1e-6 and mpref.rel_err(ref(*args, r2=2.0), v) > 1e-6
+    assert mpref.teacher_norm2(lam_t, gamma_t) == mpref.teacher_norm2(lam_t, gamma_t, sigma2=1.0, r2=1.0)
