@@ -159,3 +159,53 @@ def test_cli_predict_gives_one_line_on_bad_input(capsys):
     assert main(["predict", "klm.forward-ce.gain-equals-misfit", "K=1"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "K" in err[0]
+
+
+def test_gauss_hermite_2d_moments_and_strong_features_by_hand():
+    """The tensor rule integrates the moments of N(0, I_2) exactly (E x1^2 = 1, E x1^4 = 3, E x1^2 x2^2 = 1,
+    E x1 x2 = 0) with order^2 nodes and weights summing to 1; the strong features are (1, tanh(x W^T + b))."""
+    X, W = T.gauss_hermite_2d(6)
+    assert X.shape == (36, 2) and W.shape == (36,) and W.sum() == pytest.approx(1.0, rel=1e-15)
+    for f, m in ((X[:, 0] ** 2, 1.0), (X[:, 1] ** 4, 3.0), (X[:, 0] ** 2 * X[:, 1] ** 2, 1.0), (X[:, 0] * X[:, 1], 0.0)):
+        assert W @ f == pytest.approx(m, abs=1e-13)
+    x = np.array([[0.5, -1.0], [0.0, 2.0]])
+    Wm, b = np.array([[1.0, 2.0], [0.0, 1.0]]), np.array([0.1, -0.2])
+    h = T.strong_features(x, Wm, b)
+    np.testing.assert_allclose(h, [[1.0, np.tanh(-1.4), np.tanh(-1.2)], [1.0, np.tanh(4.1), np.tanh(1.8)]],
+                               rtol=1e-15)
+
+
+def test_reverse_mixture_refuses_components_of_the_wrong_rank():
+    P = np.full((4, 3), 1 / 3)
+    with pytest.raises(ValueError, match="G must have shape"):
+        T.fit_reverse_mixture(np.full((4, 2, 3, 3), 1 / 3), P, np.full(4, 0.25))
+
+
+def test_newton_polish_finishes_an_early_stop_and_refuses_a_singular_one(monkeypatch):
+    """fit_forward_ce polishes with plain Newton steps when trust-exact stops above the tolerance. Simulated here by
+    an optimiser that stops at the optimum moved by 1e-4: the steps bring the gradient under 1e-10 and give the
+    optimum; when the Hessian cannot be solved the polish stops and the fit raises RuntimeError."""
+    from scipy import optimize
+
+    I = inst(0)
+    x = K.sample_inputs(I, 400, np.random.default_rng(4))
+    H, _, P_w, _, _ = I.heads(x)
+    w = np.full(len(x), 1.0 / len(x))
+    theta_opt, _ = T.fit_forward_ce(H, P_w, w)
+    real = optimize.minimize
+
+    def early_stop(*args, **kw):
+        res = real(*args, **kw)
+        res.x = res.x + 1e-4
+        return res
+
+    monkeypatch.setattr(T.optimize, "minimize", early_stop)
+    theta, _ = T.fit_forward_ce(H, P_w, w)
+    np.testing.assert_allclose(theta, theta_opt, atol=1e-8)
+
+    def singular(*args, **kw):
+        raise np.linalg.LinAlgError("singular matrix")
+
+    monkeypatch.setattr(T.np.linalg, "solve", singular)
+    with pytest.raises(RuntimeError, match="did not converge"):
+        T.fit_forward_ce(H, P_w, w)

@@ -287,3 +287,22 @@ def test_bad_input_kernels(kw, match):
     args.update(kw)
     with pytest.raises(ValueError, match=match):
         K.simulate_w2s(args.pop("A_w"), args.pop("A_s"), args.pop("a"), **args)
+
+
+def test_rank_zero_strong_representation_and_input_checks():
+    """A strong representation with no columns has P_s = 0: both label-free norms are 0, against an explicit
+    smoother product. A non-numeric matrix is refused with a ValueError naming it (not numpy's TypeError), and the
+    regularisation's documented upper end 1e8 is accepted, one beyond refused."""
+    rng = np.random.default_rng(2)
+    H_w = rng.standard_normal((30, 3))
+    assert T.label_free_metric(H_w, np.zeros((30, 0)), 0.1, 0.1) == (0.0, 0.0)
+    H_s = rng.standard_normal((30, 2))
+    P_s, P_w = T.ridge_smoother(H_s, 0.1), T.ridge_smoother(H_w, 0.1)
+    op, fro = T.label_free_metric(H_w, H_s, 0.1, 0.1)
+    M = P_s @ (np.eye(30) - P_w)
+    assert op == pytest.approx(np.linalg.norm(M, 2), rel=1e-10) and fro == pytest.approx(np.sum(M * M), rel=1e-10)
+    with pytest.raises(ValueError, match="H must be a 2-D array of numbers"):
+        T.ridge_smoother({"a": 1}, 0.1)
+    T.population_operator(np.eye(2), 1e8)
+    with pytest.raises(ValueError, match="reg="):
+        T.population_operator(np.eye(2), 1e8 + 1.0)
