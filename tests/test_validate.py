@@ -47,3 +47,18 @@ def test_infinite_ends_and_non_numbers():
     with pytest.raises(ValueError, match="z must be finite"):
         check_array("z", [0.5, float("nan")], 0.0, 1.0)
     assert isinstance(as_output(np.float64(2.0)), float) and as_output(np.ones(2)).shape == (2,)
+
+
+def test_documented_ranges_of_lam_and_gamma():
+    """The stated range of the random-matrix closed forms, lam in [1e-10, 1e10] and gamma in [1e-4, 1e4]
+    (w2s.theory.rmt): the ends are accepted, one part in 1e10 beyond them refused."""
+    from w2s.theory._validate import check_gamma, check_lam
+
+    check_lam("lam", [1e-10, 1e10])
+    check_gamma("gamma", [1e-4, 1e4])
+    for bad in (1e10 + 1.0, 1e-10 * (1 - 1e-10)):
+        with pytest.raises(ValueError, match="lam="):
+            check_lam("lam", bad)
+    for bad in (1e4 * (1 + 1e-10), 1e-4 * (1 - 1e-10)):
+        with pytest.raises(ValueError, match="gamma="):
+            check_gamma("gamma", bad)
