@@ -176,3 +176,11 @@ def test_population_quantities_by_hand():
 def test_gaussian_slack_at_the_smallest_sample():
     """n = k + 2 is the documented smallest sample (the inverse-Wishart mean is finite from there): 2 k m."""
     assert T.gaussian_slack(k=3, n=5, misfit=0.5) == pytest.approx(3.0, rel=1e-15)
+
+
+def test_measure_needs_more_points_than_features():
+    """M <= k is refused, with both numbers in the message (M = 2 < k = 3, and M = k = 3)."""
+    with pytest.raises(ValueError, match=r"more points than features \(M=2, k=3\)"):
+        T.population(np.ones((2, 3)), np.ones(2), np.ones(2))
+    with pytest.raises(ValueError, match=r"\(M=3, k=3\)"):
+        T.population(np.eye(3), np.ones(3), np.ones(3))

@@ -116,3 +116,16 @@ def test_authors_problem_exact_values_and_documented_ranges():
     with pytest.raises(ValueError, match="lam="):
         T.stability_limit(lam=[1.0, 0.0], K_S=np.eye(2))
     assert T.stability_limit(lam=[1.0, 0.5], K_S=np.diag([2.0, 1.0])) == pytest.approx(1.0, rel=1e-14)  # 2/mu_max
+
+
+def test_teacher_at_d_above_the_small_integer_cache_and_the_beta_t_range():
+    """d = 300 (sizes compared by value, not identity): with M_TE = d features spanning R^d the teacher recovers
+    beta* exactly (L_TE = 0). beta_t's range ends at +-1e12."""
+    rng = np.random.default_rng(5)
+    d = 300
+    lam, b = rng.uniform(0.5, 2.0, d), rng.standard_normal(d)
+    bt, loss = T.teacher(lam=lam, beta_star=b, W_T=rng.standard_normal((d, d)))
+    np.testing.assert_allclose(bt, b, atol=1e-8)
+    assert loss == pytest.approx(0.0, abs=1e-14)
+    with pytest.raises(ValueError, match="beta_t="):
+        T.student_losses(lam=[1.0], beta_star=[1.0], beta_t=[1e12 + 1.0], K_S=[[1.0]], eta=0.1, steps=[1])
