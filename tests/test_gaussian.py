@@ -86,3 +86,12 @@ def test_single_hermite_coefficient_and_shape_checks():
         G.gauss_expect2(lambda a, b: 1.0, 0.5)
     with pytest.raises(ValueError, match="same shape"):
         G.gauss_expect(lambda z: 1.0)
+
+
+def test_cached_nodes_are_read_only():
+    """gauss_nodes returns the cached arrays themselves: both are read-only, so that a caller cannot corrupt every
+    later quadrature of the process by writing into them."""
+    z, w = G.gauss_nodes(20)
+    for a in (z, w):
+        with pytest.raises(ValueError):
+            a[0] = 0.0
