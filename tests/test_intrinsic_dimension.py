@@ -169,3 +169,18 @@ def test_bias_terms_refuses_a_target_of_the_wrong_length():
     V = np.eye(5)[:, :2]
     with pytest.raises(ValueError, match="beta_star must have 5 entries"):
         T.bias_terms(V, V, np.ones(4))
+
+
+def test_canonical_frame_has_room_for_a_target_outside_both():
+    """The canonical frame lives in R^(d_s + d_w + 1): orthonormal columns with the asked principal cosines, and the
+    last axis e_m orthogonal to both spaces (a target there has bias 1 for both)."""
+    cos2 = np.array([0.3, 0.9])
+    V_s, V_w = T.canonical_subspaces(2, 3, cos2)
+    assert V_s.shape == (6, 2) and V_w.shape == (6, 3)
+    np.testing.assert_allclose(V_w.T @ V_w, np.eye(3), atol=1e-15)
+    np.testing.assert_allclose(np.sort(np.linalg.svd(V_s.T @ V_w, compute_uv=False) ** 2), np.sort(cos2), atol=1e-14)
+    e_m = np.zeros(6)
+    e_m[-1] = 1.0
+    assert np.all(V_s.T @ e_m == 0) and np.all(V_w.T @ e_m == 0)
+    b = T.bias_terms(V_s, V_w, e_m)
+    assert b["bias_w"] == pytest.approx(1.0) and b["bias_s"] == pytest.approx(1.0)
