@@ -166,5 +166,6 @@ def test_noise_term_isotropic_by_hand():
 
 
 def test_scaling_constants_default_aspect_ratio_is_two():
+    assert T.risk_exponent(alpha=1.5, beta=2.0) == pytest.approx(1.0, rel=1e-15)  # beta - 1, at the default p/n
     assert T.scaling_constants(alpha=1.5, beta=2.0) == T.scaling_constants(alpha=1.5, beta=2.0, p_over_n=2.0)
     assert T.scaling_constants(alpha=1.5, beta=2.0) != T.scaling_constants(alpha=1.5, beta=2.0, p_over_n=3.0)
