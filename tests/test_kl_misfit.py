@@ -209,3 +209,11 @@ def test_newton_polish_finishes_an_early_stop_and_refuses_a_singular_one(monkeyp
     monkeypatch.setattr(T.np.linalg, "solve", singular)
     with pytest.raises(RuntimeError, match="did not converge"):
         T.fit_forward_ce(H, P_w, w)
+
+
+def test_residual_bound_by_hand_and_bias_variance_shapes():
+    """||Theta - Theta*|| ||grad|| = 5 x 2 = 10; teacher draws must come as (B, N, K), also when a 2-D stack happens
+    to match a 1-D target."""
+    assert T.forward_identity_residual_bound([[3.0, 4.0]], [[0.0, 0.0]], [[0.0, 2.0]]) == pytest.approx(10.0)
+    with pytest.raises(ValueError, match="P_T must have shape"):
+        T.bias_variance(np.full((4, 3), 1 / 3), np.full(3, 1 / 3))

@@ -306,3 +306,8 @@ def test_rank_zero_strong_representation_and_input_checks():
     T.population_operator(np.eye(2), 1e8)
     with pytest.raises(ValueError, match="reg="):
         T.population_operator(np.eye(2), 1e8 + 1.0)
+
+
+def test_population_limits_refuse_a_non_finite_label_direction():
+    with pytest.raises(ValueError, match="a must be a finite 1-D array"):
+        T.population_limits(np.eye(2), np.eye(2), [1.0, float("nan")], 0.1, 0.1, 0.1)
