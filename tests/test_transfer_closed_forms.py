@@ -106,3 +106,12 @@ def test_refined_excess_risk_needs_a_vector():
     with pytest.raises(ValueError, match="probability vector"):
         T.refined_excess_risk(1.0)
     assert T.refined_excess_risk([1.0, 0.0]) == 0.0
+
+
+def test_statistical_dimension_uses_exactly_the_asked_samples():
+    """Below one batch (200000), the estimate is the mean of exactly ``samples`` projections of the seeded draws."""
+    from w2s.theory.transfer import project_vertex_cone, statistical_dimension
+
+    vals = project_vertex_cone(np.random.default_rng(7).standard_normal((1000, 4)))
+    delta, se = statistical_dimension(4, samples=1000, seed=7)
+    assert delta == vals.mean() and se == pytest.approx(vals.std(ddof=1) / np.sqrt(1000), rel=1e-12)
