@@ -634,3 +634,20 @@ def test_high_exponent_escape_mirror_image_and_higher_exponents():
     assert E.high_exponent_escape(neg, 1.0) == pytest.approx(E.high_exponent_escape(lab, 1.0), rel=1e-9)
     with pytest.raises(ValueError, match="only k = 3"):
         E.high_exponent_escape(_h(5, 5), 1.0)
+
+
+def test_plain_update_chain_redraws_diverged_replicates():
+    """At D = 32 the plain squared-loss chain overflows in about 1.5% of replicates: the claim's simulator returns
+    only finite replicates, its first draw is the unconditioned chain (those rows equal where it did not diverge),
+    and it is deterministic given the generator."""
+    from w2s.validation.claims import elicitation as C
+
+    from w2s.validation.registry import builtin_registry
+
+    p = builtin_registry()["elicit.p3.sft-plain-updates"].params
+    raw = C._p3_draws(p, 32, np.random.default_rng(1), 2000, "sft")
+    bad = ~np.all(np.isfinite(raw), axis=1)
+    assert bad.sum() > 5
+    out = C._p3_simulate(p, 32, np.random.default_rng(1), 2000, "sft")
+    assert np.all(np.isfinite(out)) and np.array_equal(out[~bad], raw[~bad])
+    assert np.array_equal(out, C._p3_simulate(p, 32, np.random.default_rng(1), 2000, "sft"))
