@@ -651,3 +651,12 @@ def test_plain_update_chain_redraws_diverged_replicates():
     out = C._p3_simulate(p, 32, np.random.default_rng(1), 2000, "sft")
     assert np.all(np.isfinite(out)) and np.array_equal(out[~bad], raw[~bad])
     assert np.array_equal(out, C._p3_simulate(p, 32, np.random.default_rng(1), 2000, "sft"))
+
+
+def test_planar_retention_rho_range():
+    """rho is a cosine: [-1, 1] accepted at both ends, beyond refused."""
+    E.planar_retention(0.5, -1.0)
+    E.planar_retention(0.5, 1.0)
+    for bad in (-1.5, 1.5):
+        with pytest.raises(ValueError, match="rho="):
+            E.planar_retention(0.5, bad)
