@@ -23,8 +23,8 @@ from ._jit import jit, pjit
 
 __all__ = ["ACTIVATIONS", "one_step_gradient", "one_step_gradient_numpy", "gd_overlaps", "two_index_data",
            "learned_direction", "student_one_step", "student_multi_step",
-           "spiked_band", "spiked_band_entries", "gram_bands", "gram_bands_entries", "top_eigenpair_banded", "top_eigenpair_banded_lapack", "spiked_top_singular",
-           "spiked_top_singular_dense"]
+           "spiked_band", "spiked_band_entries", "gram_bands", "gram_bands_entries", "top_eigenpair_banded",
+           "top_eigenpair_banded_lapack", "spiked_top_singular", "spiked_top_singular_dense"]
 
 ACTIVATIONS = ("relu", "tanh", "he2", "linear")
 _CODE = {name: i for i, name in enumerate(ACTIVATIONS)}

@@ -19,8 +19,6 @@ import json
 import sys
 
 import numpy as np
-from scipy import stats as sps
-
 from w2s.validation import stats as S
 
 
@@ -41,9 +39,7 @@ def screen(report: dict, draws: int = 2000, seed: int = 0) -> list[dict]:
                 fit = S.fit_extrapolation(d, y, se, alpha)
                 sys_err = S.systematic_error(S.fit_variants(d, y, se, alpha, fit))
                 total = float(np.hypot(fit.se_hat, sys_err))
-                power = (sps.norm.cdf((delta - z_crit * total) / fit.se_hat)
-                         + sps.norm.cdf((-delta - z_crit * total) / fit.se_hat))
-                fails += power < S.POWER_MIN
+                fails += S.rejection_power(delta, total, z_crit, fit.se_hat) < S.POWER_MIN
             rows.append(dict(claim=claim["id"], component=chk["name"], p_fail=fails / draws,
                              falsifier_over_stat=delta / chk["stat"], seconds=claim.get("seconds")))
     rows.sort(key=lambda r: -r["p_fail"])

@@ -389,11 +389,14 @@ def _p3_simulate(p, D, rng, reps, protocol):
     divergence, whose probability tends to 1 (measured: about 1 in 20 000 runs at D = 256, 1 in 50 000 at D = 512,
     none seen at 1024); :func:`_p3_draws` is one unconditioned draw."""
     out = _p3_draws(p, D, rng, reps, protocol)
+    bad = ~np.all(np.isfinite(out), axis=1)
     for _ in range(20):
-        bad = ~np.all(np.isfinite(out), axis=1)
         if not bad.any():
             return out
         out[bad] = _p3_draws(p, D, rng, int(bad.sum()), protocol)
+        bad = ~np.all(np.isfinite(out), axis=1)
+    if not bad.any():
+        return out
     raise RuntimeError(f"plain-update chain kept diverging at D={D}: {int(bad.sum())} of {reps} replicates after "
                        "20 redraws")
 
