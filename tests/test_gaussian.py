@@ -51,6 +51,10 @@ def test_he3_squared_expansion_and_information_exponent():
     assert G.information_exponent(lambda z: G.hermite_normalised(3, z) ** 2 - 1.0) == 2
     with pytest.raises(ValueError, match="kmax"):
         G.information_exponent(lambda z: np.ones_like(z))
+    # the search runs up to and including kmax: an exponent equal to kmax is found, one above is not
+    assert G.information_exponent(lambda z: G.hermite_normalised(5, z), kmax=5) == 5
+    with pytest.raises(ValueError, match="kmax"):
+        G.information_exponent(lambda z: G.hermite_normalised(6, z), kmax=5)
 
 
 @given(st.floats(-1.0, 1.0), st.integers(1, 4), st.integers(1, 4))

@@ -108,6 +108,9 @@ def test_geometry_helpers():
     assert np.sum((V_s.T @ V_w) ** 2) == pytest.approx(1.75, abs=1e-12)
     Q = np.linalg.qr(generator(0, "t").standard_normal((V_s.shape[0],) * 2))[0]
     assert T.overlap_dim(Q @ V_s, Q @ V_w) == pytest.approx(1.75, abs=1e-12)  # rotation invariant
+    for bad in ((V_s[:, 0], V_w), (V_s, V_w[:, 0]), (V_s[:-1], V_w)):  # either one a vector, or rows differing
+        with pytest.raises(ValueError, match="V_s and V_w must be matrices"):
+            T.overlap_dim(*bad)
     beta = np.zeros(V_s.shape[0])
     beta[0] = 1.0
     assert T.bias_terms(V_s, V_w, beta) == pytest.approx(dict(bias_w=0, bias_s=0, bias_sw=0, bias_disc=0), abs=1e-15)

@@ -154,6 +154,7 @@ def test_exact_gaussian_slack_and_reduced_sampler_in_law():
     (lambda: K.random_features(np.eye(2), np.eye(2), "gelu"), "activation"),
     (lambda: K.gaussian_slack_draws(k=3, n=4, misfit=1.0, b=np.ones(3), rng=generator(0), reps=2), "n >= k"),
     (lambda: T.gaussian_slack(k=3, n=4, misfit=1.0), "n=4 is outside"),
+    (lambda: T.gaussian_slack(k=3, n=1_000_000_001, misfit=1.0), "n=1e\\+09 is outside"),
     (lambda: T.population(np.ones(4), np.ones(4), np.ones(4)), "Z must be"),
     (lambda: T.population(np.ones((4, 2, 1)), np.ones(4), np.ones(4)), "Z must be"),
 ])

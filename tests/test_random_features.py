@@ -82,6 +82,7 @@ def test_sgd_kernel_matches_the_numpy_reference():
 
 @pytest.mark.parametrize("call,match", [
     (lambda: T.authors_problem(0), "m_te="),
+    (lambda: T.authors_problem(4097), "m_te=4097"),
     (lambda: T.teacher(lam=[1.0, -1.0], beta_star=[1, 1], W_T=np.ones((2, 1))), "lam="),
     (lambda: T.teacher(lam=[1.0, 1.0], beta_star=[1, 1], W_T=np.ones((3, 1))), "W_T"),
     (lambda: T.student_losses(lam=[1.0], beta_star=[1.0], beta_t=[1.0], K_S=[[1.0]], eta=-0.1, steps=[1]), "eta="),
@@ -105,6 +106,8 @@ def test_authors_problem_exact_values_and_documented_ranges():
     np.testing.assert_allclose(p["beta_star"], [2**1.5] * 2 + [1.0] * 6, rtol=1e-15)
     one = T.authors_problem(1)
     assert (one["d"], one["K"]) == (1, 1)
+    top = T.authors_problem(4096)  # the largest documented M: d = 4096^1.5 = 262144
+    assert (top["d"], top["K"]) == (262144, 64)
     for name in ("alpha", "beta"):
         T.authors_problem(4, **{name: -10.0})
         T.authors_problem(4, **{name: 10.0})

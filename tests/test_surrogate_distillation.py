@@ -154,6 +154,13 @@ def test_bad_input_names_the_parameter(call, match):
         call()
 
 
+@pytest.mark.parametrize("p, frac", [(1, 0.0), (1, 1.0), (7, 0.3), (10, 0.5), (5, 1.0)])
+def test_two_level_has_p_entries_round_frac_p_of_them_high(p, frac):
+    lam = T.two_level(p, frac, 2.0, 0.5)
+    k = int(round(frac * p))
+    assert lam.shape == (p,) and np.all(lam[:k] == 2.0) and np.all(lam[k:] == 0.5)
+
+
 def test_noise_term_isotropic_by_hand():
     """Isotropic spectrum (p = 8 unit eigenvalues, n = 6): zeta = n/p = 3/4, df2 = n^2/p, kappa = 1/(1 - n/p) = 4,
     and the noise adds sigma2 (kappa - 1) = sigma2 n/(p - n) = 3 sigma2 to the risk, whatever the target. kappa >= 2
