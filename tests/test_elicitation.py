@@ -375,6 +375,10 @@ def test_theory_rejects_bad_input():
         E.Labels(tuple(H(2)), tuple(H(2)), tau=-1.0)
     with pytest.raises(ValueError, match="not linearly unstable"):
         E.hitting_time_constant(E.Labels(tuple(H(3)), tuple(H(3))), 0.1)
+    # the asymptotic K* needs the level below the noise floor m* (h_2: 0.729 at delta = 0.3, 0.443 at 0.9)
+    E.hitting_time_constant(lab, 0.3, 0.5)
+    with pytest.raises(ValueError, match="noise floor"):
+        E.hitting_time_constant(lab, 0.9, 0.5)
     with pytest.raises(ValueError, match="k"):
         E.hermite_link(-1)
 
@@ -499,6 +503,9 @@ def test_offtarget_risk_closed_forms_quadrature_and_monte_carlo():
         for ro in E.READOUTS:
             assert float(E.offtarget_risk_one_neuron(v, c, H(3), H(2), readout=ro)) == pytest.approx(
                 E.offtarget_risk([[v, c], [c, 1]], H(3), H(2), readout=ro), abs=1e-12)
+        for a in (0.5, -1.5, 3.0):  # a pre-trained second layer other than 1 (fixed readout: quadratic in a)
+            assert float(E.offtarget_risk_one_neuron(v, c, H(3), H(2), a=a)) == pytest.approx(
+                E.offtarget_risk([[v, c], [c, 1]], H(3), H(2), a=[a]), abs=1e-12)
     V = np.array([[1.1, 0.2, 0.1], [-0.3, 0.9, 0.4], [1.0, 0.0, 0.0]])  # w_1, w_2, theta_k
     G = V @ V.T
     x = np.random.default_rng(0).standard_normal((400_000, 3))
