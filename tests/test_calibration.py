@@ -232,3 +232,16 @@ def test_rejudge_decides_as_the_run_does_at_any_level():
         outcomes.setdefault(cid, set()).add(checks)
     assert any(len(v) > 1 for v in outcomes.values())  # the level changes some verdicts: the test has teeth
     assert any("power" in c for v in outcomes.values() for c in v) and any("z" in c for v in outcomes.values() for c in v)
+
+
+def test_resume_reports_the_level_with_every_partial_result():
+    """The partial results written while changed claims are rerun at the seeds done carry the Bonferroni level of
+    their verdicts (they once read z_crit = nan over 0 components until the first new seed)."""
+    c = _claim("cal.level")
+    first = calibrate([c], calibration_seeds(2))
+    changed = dataclasses.replace(c, params={"q": 0.8, "a": 1.6})  # a new source hash: rerun at both seeds
+    seen, reruns = [], []
+    res = calibrate([changed], calibration_seeds(2), resume=first,
+                    on_seed=lambda r: seen.append((r.z_crit, r.n_tests)), on_rerun=lambda ids, s: reruns.append(s))
+    assert reruns == calibration_seeds(2) and np.isfinite(res.z_crit) and res.n_tests == 1
+    assert seen == [(res.z_crit, 1)] * 2

@@ -284,6 +284,7 @@ def calibrate(claims: list[Claim], seeds: list[int], *, tier: str = "fast", exec
         by_id = {c.id: c for c in claims}
         retarget = resume.identity.get("n_tests") != m
         z_new, p_new = bonferroni_z(m, family_alpha), family_alpha / m
+        result.z_crit, result.n_tests = z_new, m  # the level of every kept and rerun verdict (partial files too)
         for r in result.runs:
             have = dict(r.get("claims") or {})
             meas = dict(r.get("measures") or {})
@@ -319,7 +320,6 @@ def calibrate(claims: list[Claim], seeds: list[int], *, tier: str = "fast", exec
             result.seconds = time.perf_counter() - t0
             if on_seed is not None:
                 on_seed(result)
-        result.z_crit, result.n_tests = z_new, m
     done = {r["seed"] for r in result.runs}  # all current now
     for seed in seeds:
         if seed in done:
