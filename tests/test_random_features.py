@@ -132,3 +132,48 @@ def test_teacher_at_d_above_the_small_integer_cache_and_the_beta_t_range():
     assert loss == pytest.approx(0.0, abs=1e-14)
     with pytest.raises(ValueError, match="beta_t="):
         T.student_losses(lam=[1.0], beta_star=[1.0], beta_t=[1e12 + 1.0], K_S=[[1.0]], eta=0.1, steps=[1])
+
+
+def test_student_losses_in_blocks_are_the_one_array_losses_to_the_bit(monkeypatch):
+    """The (steps x d) computation runs in row blocks (memory); each row's arithmetic is that of one array."""
+    pr, bt, _, K_S = _setup(8, 40)
+    kw = dict(lam=pr["lam"], beta_star=pr["beta_star"], beta_t=bt, K_S=K_S, eta=0.2)
+    steps = np.arange(0, 3001, 7)
+    whole = T.student_losses(**kw, steps=steps)
+    monkeypatch.setattr(T, "_BLOCK_ENTRIES", 5 * pr["d"] + 3)  # blocks of 5 rows, the last one short
+    np.testing.assert_array_equal(T.student_losses(**kw, steps=steps), whole)
+    monkeypatch.setattr(T, "_BLOCK_ENTRIES", 1)  # one row at a time
+    np.testing.assert_array_equal(T.student_losses(**kw, steps=steps), whole)
+
+
+def test_early_stopping_over_many_steps_stays_within_its_block_memory():
+    """max_steps = 4 10^5 at d = 64: one (steps x d) array per temporary would be 205 MB; the blocks keep the peak
+    to the 3 MB of the losses themselves plus a few 32 MB blocks (measured with tracemalloc, which sees numpy)."""
+    import tracemalloc
+
+    pr, bt, _, K_S = _setup(16, 64)
+    tracemalloc.start()
+    try:
+        r, k, end = T.early_stopped_ratio(lam=pr["lam"], beta_star=pr["beta_star"], beta_t=bt, K_S=K_S, eta=0.2,
+                                          max_steps=400_000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert 0 < r <= end and 0 <= k <= 400_000
+    assert peak < 150e6, peak
+
+
+def test_claims_refuse_feature_matrices_beyond_memory_and_keep_a_bounded_cache():
+    """The claims build d x M_ST features (8 M^3.375 bytes): M_TE above 256 is refused with the parameter named,
+    and predictions at many parameters keep at most _CACHE_SIZE problems (w2s predict, fuzzing)."""
+    from w2s.validation.claims import random_features as C
+
+    base = dict(m_te=8, feature_seed=0, lr=0.1, k_end=50)
+    for bad in (257, 600, 8.5, True, "8"):
+        with pytest.raises(ValueError, match=r"m_te must be an integer in \[1, 256\]"):
+            C.problem({**base, "m_te": bad})
+    C._CACHE.clear()
+    for i in range(C._CACHE_SIZE + 4):
+        C.problem({**base, "lr": 0.05 + 0.001 * i})
+    assert len(C._CACHE) == C._CACHE_SIZE and (8, 0, 0.05 + 0.001 * 11, 50) in C._CACHE
+    assert C.problem(base) is C.problem(base)  # still a cache

@@ -85,6 +85,10 @@ def stability_limit(*, lam, K_S) -> float:
     return float(2.0 / mu.max())
 
 
+#: entries of one block of the (steps x d) loss computation (32 MB of float64)
+_BLOCK_ENTRIES = 1 << 22
+
+
 def student_losses(*, lam, beta_star, beta_t, K_S, eta: float, steps) -> np.ndarray:
     """``L_ST(k) = ||beta_S(k) - beta_star||_Sigma^2`` at each ``k`` in ``steps`` (docs §2.2), from one symmetric
     eigendecomposition of ``Sigma^{1/2} K_S Sigma^{1/2} = U diag(mu) U^T``: with ``c = U^T Sigma^{1/2} beta_T`` and
@@ -101,8 +105,16 @@ def student_losses(*, lam, beta_star, beta_t, K_S, eta: float, steps) -> np.ndar
     eta = check_scalar("eta", eta, 0.0, lim, lo_open=True)
     c = U.T @ (s * bt)
     a = U.T @ (s * (bt - b))
-    f = (1.0 - eta * mu)[None, :] ** steps.astype(float)[:, None]
-    return np.sum((a[None, :] - f * c[None, :]) ** 2, axis=1)
+    k = steps.astype(float)
+    out = np.empty(k.size)
+    # in row blocks of at most _BLOCK_ENTRIES entries: the memory of a (steps x d) array, which at the documented
+    # max_steps = 1e7 of early_stopped_ratio would be 5 GB per temporary at d = 64, stays about 32 MB; each row is
+    # the same arithmetic (and the same pairwise sum) as in one array, so the losses are unchanged to the bit
+    rows = max(1, _BLOCK_ENTRIES // mu.size)
+    for i in range(0, k.size, rows):
+        f = (1.0 - eta * mu)[None, :] ** k[i:i + rows, None]
+        out[i:i + rows] = np.sum((a[None, :] - f * c[None, :]) ** 2, axis=1)
+    return out
 
 
 def gradient_flow_losses(*, lam, beta_star, beta_t, times) -> np.ndarray:

@@ -32,7 +32,14 @@ FS = ("SGD on fresh batches: the mean path is the GD path exactly and the batch 
 #: and the power is > 0.997 even with sys at twice its noise level).
 B_FAST = Ladder(d=(64, 128, 256, 512), reps=(160, 160, 160, 160))
 B_FULL = Ladder(d=(64, 128, 256, 512, 1024), reps=(320, 320, 320, 320, 160))
+#: problems built so far, oldest first; at most _CACHE_SIZE are kept (w2s predict at many parameters, each entry
+#: holding d x d and d x M_ST arrays, must not grow without bound)
 _CACHE: dict = {}
+_CACHE_SIZE = 8
+#: the largest M_TE the claims build: the student's features are a d x M_ST matrix, d = M^1.5, M_ST = d^1.25, i.e.
+#: 8 M^3.375 bytes: 1.1 GB at M = 256, 11 GB at 512 (the closed forms of w2s.theory.random_features accept M up to
+#: 4096, where only the d-vectors of the data model are built)
+M_TE_MAX = 256
 
 
 def problem(prm) -> dict:
@@ -40,6 +47,12 @@ def problem(prm) -> dict:
     the closed-form early-stopping step ``k*`` and the recorded steps ``(k*/2, k*, 4 k*, k_end)``."""
     key = (prm["m_te"], prm["feature_seed"], prm["lr"], prm["k_end"])
     if key not in _CACHE:
+        m = prm["m_te"]
+        if isinstance(m, bool) or not isinstance(m, (int, float)) or m != int(m) or not 1 <= m <= M_TE_MAX:
+            raise ValueError(f"m_te must be an integer in [1, {M_TE_MAX}] for these claims (the student's features "
+                             f"take 8 M_TE^3.375 bytes: 1.1 GB at 256), got {m!r}")
+        while len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
         pr = T.authors_problem(prm["m_te"])
         rng = generator(int(prm["feature_seed"]), f"random_features:features:{prm['m_te']}")
         W_T = features(pr["d"], pr["m_te"], rng)
