@@ -78,8 +78,14 @@ def test_bad_input_is_a_value_error():
 def test_predict_bad_sizes_and_times_are_value_errors_naming_the_parameter():
     """Inputs the fuzzer found: a size that int() would truncate to 0, scalar, empty and huge time grids."""
     for J in (1e-300, 0, -3, 2.5, float("nan")):
-        with pytest.raises(ValueError, match="J must be an integer >= 1"):
+        with pytest.raises(ValueError, match=r"J must be an integer in \[1, 256\]"):
             api.predict("klm.forward-ce.gain-equals-misfit", J=J)
+    # sizes whose population arrays would not fit in memory (J = 1e6 asked for 24 GB in a fuzzing run)
+    for name, v in (("J", 10**6), ("K", 65), ("m", 513), ("M", 10**6 + 1)):
+        with pytest.raises(ValueError, match=rf"{name} must be an integer in \["):
+            api.predict("klm.forward-ce.gain-equals-misfit", **{name: v})
+    with pytest.raises(ValueError, match="M x J x K"):
+        api.predict("klm.forward-ce.gain-equals-misfit", M=10**6, J=256, K=3)
     for times in ([], [2e40], "a", [2.0, 1.0]):
         with pytest.raises(ValueError, match=r"t \(times\)"):
             api.predict("elicit.alignment.w2s.p2", times=times)

@@ -60,16 +60,26 @@ def _instance(seed: int, K: int, m: int, J: int, M: int, rho: float):
                          alpha_star=tuple(np.full(J, 1.0 / J)) if J != 4 else (0.4, 0.3, 0.2, 0.1))
 
 
+#: allowed sizes (docs/kl_misfit.md §1): classes K, strong features m, mixture components J, population atoms M;
+#: the population's mixture heads are an M x J x K array, at most SIZE_MAX entries (256 MB)
+SIZES = {"K": (2, 64), "m": (1, 512), "J": (1, 256), "M": (2, 10**6)}
+SIZE_MAX = 1 << 25
+
+
 def _key(p):
-    """``(seed, K, m, J, M, rho)`` of a claim's parameters, checked: a non-integral or too small size is a
-    ``ValueError`` naming it (``int()`` would truncate ``J = 1e-300`` to 0)."""
+    """``(seed, K, m, J, M, rho)`` of a claim's parameters, checked: a non-integral or out-of-range size is a
+    ``ValueError`` naming it (``int()`` would truncate ``J = 1e-300`` to 0; ``J = 1e6`` would ask for 24 GB)."""
     out = [_check_seed(p)]
-    for name, lo in (("K", 2), ("m", 1), ("J", 1), ("M", 2)):
+    for name, (lo, hi) in SIZES.items():
         v = p[name]
         ok = not isinstance(v, bool) and isinstance(v, (int, float, np.integer, np.floating)) and np.isfinite(v)
-        if not ok or float(v) != int(v) or int(v) < lo:
-            raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
+        if not ok or float(v) != int(v) or not lo <= int(v) <= hi:
+            raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {v!r}")
         out.append(int(v))
+    K, _, J, M = out[1:]
+    if M * J * K > SIZE_MAX:
+        raise ValueError(f"M x J x K = {M} x {J} x {K} = {M * J * K} exceeds {SIZE_MAX} (the population's mixture "
+                         "heads, 8 bytes each)")
     out.append(float(p["rho"]))
     return tuple(out)
 
