@@ -77,7 +77,7 @@ import numba
 import numpy as np
 
 from ._jit import ijit, jit, pjit
-from .gauss_rng import chi2, fill_normal, normal, stream_states
+from .gauss_rng import chi2, fill_normal, gamma_core, normal, stream_states
 
 __all__ = ['online_sgd', 'online_sgd_numpy', 'log_record_steps', 'random_orthonormal', 'random_start_in_subspace', 'check_sgd_args', 'LOSSES', 'UPDATES', 'gram_chain', 'initial_state', 'gram_state']
 
@@ -856,6 +856,12 @@ def _gram_chain_batched_kernel(states, Sp0, Sq0, p, q, dim_par, dim_perp, c_par,
     k = p + q
     per_rep = 1 if (Sp0.shape[0] == n and n > 1) else 0
     nblocks = (n + block - 1) // block
+    one = p == 1 and q == 1 and not (c_perp > 0.0 and dim_perp > 0)
+    for i in range(Sq0.shape[0]):
+        for j in range(k):
+            for m in range(k):
+                if Sq0[i, j, m] != 0.0:
+                    one = False
     for ib in numba.prange(nblocks):
         lo = ib * block
         nb = min(block, n - lo)
@@ -868,8 +874,149 @@ def _gram_chain_batched_kernel(states, Sp0, Sq0, p, q, dim_par, dim_perp, c_par,
                 for j in range(k):
                     Sp[i, j, b] = Sp0[i0, i, j]
                     Sq[i, j, b] = Sq0[i0, i, j]
-        _chain_block(st, Sp, Sq, p, q, dim_par, dim_perp, c_par, c_perp, a, tau, act, dact, link, transform, loss,
-                     update, steps, eta, record_steps, out[lo:lo + nb], hit_level, hits[lo:lo + nb], nb)
+        if one:
+            _chain_block_one(st, Sp, p, dim_par, c_par, a, tau, act, dact, link, transform, loss, update, steps, eta,
+                             record_steps, out[lo:lo + nb], hit_level, hits[lo:lo + nb], nb)
+        else:
+            _chain_block(st, Sp, Sq, p, q, dim_par, dim_perp, c_par, c_perp, a, tau, act, dact, link, transform,
+                         loss, update, steps, eta, record_steps, out[lo:lo + nb], hit_level, hits[lo:lo + nb], nb)
+
+
+@jit
+def _chain_block_one(st, Sp, p, dim_par, c_par, a, tau, act, dact, link, transform, loss, update, steps, eta,
+                     record_steps, out, hit_level, hits, nb):
+    """:func:`_chain_block` for one neuron and one direction in one part (``p = q = 1``, ``S_perp = 0``, no
+    inputs in the complement): the commonest chain (alignment from a start, hitting times). The 2 x 2 Gram
+    matrix lives in three scalars per lane and a lane's whole step is one pass (Cholesky, draws, fields, label,
+    update), with the lanes interleaved so that the processor overlaps their dependency chains; no lane
+    compaction (a lane that has hit is skipped). Every lane does the general block's operations in its order,
+    including its additions of the (zero) complement's terms: the result is :func:`_chain_block`'s bit for bit
+    (``tests/test_elicitation.py``)."""
+    B = Sp.shape[2]
+    s00 = np.empty(B)
+    s01 = np.empty(B)  # upper triangle (read by the update)
+    s10 = np.empty(B)  # lower triangle (read by the Cholesky factorisation); equal to s01 after one step
+    s11 = np.empty(B)
+    live = np.zeros(B, np.bool_)
+    for b in range(nb):
+        s00[b] = Sp[0, 0, b]
+        s01[b] = Sp[0, 1, b]
+        s10[b] = Sp[1, 0, b]
+        s11[b] = Sp[1, 1, b]
+        live[b] = True
+        hits[b] = -1
+    nlive = nb
+    nl = link.shape[0]
+    nt = transform.shape[0]
+    na = act.shape[0]
+    nd = dact.shape[0]
+    a0 = a[0]
+    # the chi-square of the unseen directions has dim_par - 2 degrees of freedom unless the Gram matrix is singular:
+    # its Marsaglia-Tsang constants once (chi2(s, nu) = 2 gamma(nu / 2), as gauss_rng.chi2 computes them per call)
+    a2 = 0.5 * float(dim_par - 2)
+    fast2 = a2 >= 1.0
+    dd2 = a2 - 1.0 / 3.0
+    c2 = 1.0 / np.sqrt(9.0 * dd2) if fast2 else 0.0
+    rec_norms = out.shape[3] > 1
+    rec_hit = out.shape[1] > record_steps.shape[0]
+    nr = record_steps.shape[0]
+    kk = 0
+    for step in range(steps + 1):
+        if kk < nr and record_steps[kk] == step:
+            for b in range(nb):
+                if live[b] or hits[b] == step:
+                    out[b, kk, 0, 0] = s10[b] + 0.0
+                    if rec_norms:
+                        out[b, kk, 0, 1] = s11[b] + 0.0
+            kk += 1
+        if step == steps or nlive == 0:
+            break
+        for b in range(nb):
+            if not live[b]:
+                continue
+            s = st[b]
+            # semidefinite Cholesky of [[s00, s01], [s10, s11]] (as _block_cholesky)
+            d0 = s00[b]
+            ok = d0 > _RANK_TOL * max(s00[b], 1e-300)
+            l00 = (1.0 if d0 == 1.0 else np.sqrt(d0)) if ok else 0.0  # theta has unit norm: sqrt(1) = 1 exactly
+            rank = 1 if ok else 0
+            l10 = (s10[b] if l00 == 1.0 else s10[b] / l00) if l00 != 0.0 else 0.0
+            d1 = s11[b]
+            d1 -= l10 * l10
+            ok = d1 > _RANK_TOL * max(s11[b], 1e-300)
+            l11 = np.sqrt(d1) if ok else 0.0
+            rank += 1 if ok else 0
+            # the draws, in the serial chain's order
+            g0 = normal(s)
+            g1 = normal(s)
+            xp = 2.0 * gamma_core(s, dd2, c2) if (rank == 2 and fast2) else chi2(s, float(dim_par - rank))
+            zeta = normal(s) if tau > 0.0 else 0.0
+            # fields (as _block_fields)
+            sq = 0.0
+            if l00 != 0.0:
+                sq += g0 * g0
+            if l11 != 0.0:
+                sq += g1 * g1
+            e0 = 0.0
+            if l00 != 0.0:
+                e0 += l00 * g0
+            e0 = c_par * e0
+            e1 = 0.0
+            if l00 != 0.0:
+                e1 += l10 * g0
+            if l11 != 0.0:
+                e1 += l11 * g1
+            e1 = c_par * e1
+            xp = c_par * c_par * (sq + xp)
+            xsq = xp + 0.0
+            # label, transform, residual, derivative (Horner, as _block_horner)
+            w = e0 + 0.0
+            v = 0.0
+            for i in range(nl - 1, -1, -1):
+                v = v * w + link[i]
+            if tau > 0.0:
+                v += tau * zeta
+            yt = 0.0
+            for i in range(nt - 1, -1, -1):
+                yt = yt * v + transform[i]
+            lj = e1 + 0.0
+            if loss == 1:
+                f = 0.0
+                for i in range(na - 1, -1, -1):
+                    f = f * lj + act[i]
+                fsum = 0.0
+                fsum += a0 * f
+                yt = yt - fsum / p
+            dv = 0.0
+            for i in range(nd - 1, -1, -1):
+                dv = dv * lj + dact[i]
+            u = a0 * yt * dv
+            if update == 0:
+                sh = 1.0 - eta * u * lj
+                bb = eta * u
+                nsq = sh * sh * (s11[b] + 0.0) + 2.0 * sh * bb * lj + bb * bb * xsq
+                inv = 1.0 / np.sqrt(nsq)
+                al = sh * inv
+                be = bb * inv
+            else:
+                al = 1.0
+                be = eta * u
+            # Gram update (as _block_update, with alpha = 1, beta = 0 for the direction)
+            n00 = 1.0 * 1.0 * s00[b] + 1.0 * 0.0 * e0 + 0.0 * 1.0 * e0 + 0.0 * 0.0 * xp
+            n01 = 1.0 * al * s01[b] + 1.0 * be * e0 + 0.0 * al * e1 + 0.0 * be * xp
+            n11 = al * al * s11[b] + al * be * e1 + be * al * e1 + be * be * xp
+            s00[b] = n00
+            s01[b] = n01
+            s10[b] = n01
+            s11[b] = n11
+            if hit_level > 0.0 and abs(n01 + 0.0) >= hit_level:
+                live[b] = False
+                hits[b] = step + 1
+                nlive -= 1
+                if rec_hit:
+                    out[b, nr, 0, 0] = n01 + 0.0
+                    if rec_norms:
+                        out[b, nr, 0, 1] = n11 + 0.0
 
 
 def _reorder(S, p, q):

@@ -26,7 +26,7 @@ import numpy as np
 
 from ._jit import ijit, jit
 
-__all__ = ["stream_states", "ziggurat_tables", "next_u64", "uniform", "normal", "gamma", "chi2",
+__all__ = ["stream_states", "ziggurat_tables", "next_u64", "uniform", "normal", "gamma", "gamma_core", "chi2",
            "fill_normal", "normals"]
 
 _R = 3.6541528853610088  # right edge of the base layer
@@ -176,7 +176,13 @@ def gamma(s, a):
         boost = uniform(s) ** (1.0 / a)
         a = a + 1.0
     dd = a - 1.0 / 3.0
-    c = 1.0 / np.sqrt(9.0 * dd)
+    return gamma_core(s, dd, 1.0 / np.sqrt(9.0 * dd)) * boost
+
+
+@ijit
+def gamma_core(s, dd, c):
+    """Marsaglia & Tsang's loop for shape ``a >= 1`` given its constants ``dd = a - 1/3``, ``c = 1/sqrt(9 dd)``
+    (for a kernel that draws many gammas of one shape: the same draws as :func:`gamma` without recomputing them)."""
     while True:
         x = normal(s)
         v = 1.0 + c * x
@@ -185,9 +191,9 @@ def gamma(s, a):
         v = v * v * v
         u = uniform(s)
         if u < 1.0 - 0.0331 * x * x * x * x:
-            return dd * v * boost
+            return dd * v
         if np.log(u) < 0.5 * x * x + dd * (1.0 - v + np.log(v)):
-            return dd * v * boost
+            return dd * v
 
 
 @ijit

@@ -121,6 +121,11 @@ _BATCH_CASES = {
     "subspace-leakage-plain-squared": dict(kind="sub", kw=dict(update="plain", loss="squared", tau=0.3, tau_x=0.3)),
     "subspace-no-leakage-spherical": dict(kind="sub", kw=dict(update="spherical", loss="correlation", tau=0.0)),
     "hit-level-per-replicate-starts": dict(kind="hit", kw=dict(update="spherical", loss="correlation")),
+    # one neuron, one direction, nothing in the complement: the fused one-pass path (_chain_block_one)
+    "one-neuron-plain-squared-noisy": dict(kind="one", kw=dict(update="plain", loss="squared", tau=0.4, a=[0.7],
+                                                               transform=(-0.5, 1.0, 0.3), record_norms=True)),
+    "one-neuron-subspace-no-leakage-rank-deficient-start": dict(
+        kind="one-sub", kw=dict(update="spherical", loss="correlation", tau=0.2, a=[1.0], record_norms=True)),
 }
 
 
@@ -141,6 +146,14 @@ def test_batched_chain_is_the_serial_chain_bit_for_bit_for_any_block_and_thread_
     elif cfg["kind"] == "iso":
         state = gram_state(np.array([[0.2, 0.5, 0.84], [0.6, 0.8, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]))
         extra = dict(p=2, d=40, a=np.ones(2), steps=400, eta=0.02, record_steps=[0, 100, 400])
+    elif cfg["kind"] == "one":
+        state = gram_state(np.array([[0.3, 0.9], [1.0, 0.0]]))
+        extra = dict(p=1, d=40, steps=400, eta=0.002, record_steps=[0, 100, 400])  # no divergence (no NaN)
+    elif cfg["kind"] == "one-sub":  # lanes start on theta (m = 1): the 2 x 2 Gram matrix has rank 1
+        Sp = np.stack([gram_state(np.array([[m, math.sqrt(1 - m * m)], [1.0, 0.0]]))[0]
+                       for m in np.r_[1.0, np.linspace(0.1, 0.9, reps - 1)]])
+        state = (Sp, np.zeros_like(Sp))
+        extra = dict(p=1, d=48, r=12, tau_x=0.0, steps=300, eta=0.05, record_steps=[0, 1, 300])
     else:
         state = initial_state(W0, dirs, U)
         extra = dict(p=3, d=40, r=6, a=np.ones(3), steps=400, eta=0.01, record_steps=[0, 100, 400])
