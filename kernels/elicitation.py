@@ -888,8 +888,8 @@ def _chain_block_one(st, Sp, p, dim_par, c_par, a, tau, act, dact, link, transfo
     """:func:`_chain_block` for one neuron and one direction in one part (``p = q = 1``, ``S_perp = 0``, no
     inputs in the complement): the commonest chain (alignment from a start, hitting times). The 2 x 2 Gram
     matrix lives in three scalars per lane and a lane's whole step is one pass (Cholesky, draws, fields, label,
-    update), with the lanes interleaved so that the processor overlaps their dependency chains; no lane
-    compaction (a lane that has hit is skipped). Every lane does the general block's operations in its order,
+    update), with the lanes interleaved so that the processor overlaps their dependency chains; a lane that has
+    hit leaves the index of live lanes. Every lane does the general block's operations in its order,
     including its additions of the (zero) complement's terms: the result is :func:`_chain_block`'s bit for bit
     (``tests/test_elicitation.py``)."""
     B = Sp.shape[2]
@@ -906,6 +906,8 @@ def _chain_block_one(st, Sp, p, dim_par, c_par, a, tau, act, dact, link, transfo
         live[b] = True
         hits[b] = -1
     nlive = nb
+    idx = np.arange(B)  # lanes [idx[0], ..., idx[nidx - 1]] are live
+    nidx = nb
     nl = link.shape[0]
     nt = transform.shape[0]
     na = act.shape[0]
@@ -931,9 +933,15 @@ def _chain_block_one(st, Sp, p, dim_par, c_par, a, tau, act, dact, link, transfo
             kk += 1
         if step == steps or nlive == 0:
             break
-        for b in range(nb):
-            if not live[b]:
-                continue
+        if nlive < nidx:  # drop the lanes that hit at the last step from the index of live lanes
+            j = 0
+            for t in range(nidx):
+                if live[idx[t]]:
+                    idx[j] = idx[t]
+                    j += 1
+            nidx = j
+        for t in range(nidx):
+            b = idx[t]
             s = st[b]
             # semidefinite Cholesky of [[s00, s01], [s10, s11]] (as _block_cholesky)
             d0 = s00[b]
