@@ -89,3 +89,31 @@ def test_report_json_and_markdown_have_the_profile_and_merit(tmp_path):
     assert doc["merit"][0]["claim"] == "synthetic.profile"
     md = paths["md"].read_text()
     assert "## Run profile" in md and "resolution^2 x seconds" in md
+
+
+def test_figures_drawn_in_worker_processes_are_the_ones_drawn_here(tmp_path):
+    """``write_report(jobs=2)`` draws the figures in forked processes: the same files, byte for byte, listed in the
+    same order in report.json, as ``jobs=1`` (a family maker that draws from the run's seed included)."""
+    from w2s.validation.plotting import pyplot, save
+    from w2s.validation.registry import Registry
+
+    def maker(run, figdir, seed):
+        rng = np.random.default_rng(seed)
+        fig, ax = pyplot().subplots()
+        ax.plot(rng.standard_normal(20))
+        p = figdir / "synthetic_family.png"
+        save(fig, p)
+        return [(p, "a family figure")]
+
+    reg = Registry()
+    for cid in ("synthetic.a", "synthetic.b", "synthetic.c"):
+        reg.add(_claim(cid))
+    reg.add_figure("synthetic", maker)
+    run = run_claims(list(reg.claims.values()), executor=LocalExecutor())
+    docs, files = [], []
+    for jobs in (1, 2):
+        write_report(run, tmp_path / f"j{jobs}", reg, jobs=jobs)
+        docs.append(json.loads((tmp_path / f"j{jobs}" / "report.json").read_text())["figures"])
+        files.append({p.name: p.read_bytes() for p in sorted((tmp_path / f"j{jobs}" / "figures").iterdir())})
+    assert docs[0] == docs[1] and len(docs[0]["convergence"]) == 3 and len(docs[0]["family"]) == 1
+    assert files[0] == files[1] and len(files[0]) == 4

@@ -18,6 +18,7 @@ import time
 
 from .executors import add_engine_options, describe_executor, open_executor, open_store
 from .registry import PLUGIN_ERRORS, Claim, default_registry, load_claims_file
+from .runner import ProcessExecutor
 from .stats import DEFAULT_FAMILY_ALPHA
 
 
@@ -297,7 +298,9 @@ def _cmd_certify(args) -> int:
             run = run_claims(claims, tier=args.tier, seed=args.seed, family_alpha=args.alpha, on_task=on_task,
                              executor=executor, store=store)
             progress.update(bar, description="writing report")
-            paths = write_report(run, args.out, reg, figures=not args.no_figures)
+            # figures in as many processes as the blocks ran in (a Dask cluster's workers are not used for them)
+            fig_jobs = executor.jobs if isinstance(executor, ProcessExecutor) else 1
+            paths = write_report(run, args.out, reg, figures=not args.no_figures, jobs=fig_jobs)
     if store is not None and args.resume:
         console.print(f"resumed: {run.blocks_loaded} of {len(tasks)} blocks loaded from {store.path}, "
                       f"{run.blocks_simulated} simulated", highlight=False)

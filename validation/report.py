@@ -111,9 +111,61 @@ def _fmt(x: float, se: float | None = None) -> str:
     return f"{x:.5g} ± {se:.2g}"
 
 
+_FIGURE_JOBS: list = []  # (kind, key, callable) of the figures being made, inherited by forked workers
+
+
+def _figure_job(i: int):
+    kind, key, make = _FIGURE_JOBS[i]
+    return make()
+
+
+def _make_figures(run: RunResult, figdir: Path, registry: Registry | None, jobs: int, progress):
+    """Yield ``(kind, key, result)`` for every figure, in a fixed order: one convergence figure per certified claim
+    (result: its path), then each family's figure makers (result: ``[(path, caption), ...]``). With ``jobs > 1``
+    they are drawn in ``jobs`` forked processes (each figure is independent and draws its randomness from
+    ``run.seed``, so the files are the same whatever ``jobs``)."""
+    global _FIGURE_JOBS
+    work = []
+    for r in run.results:
+        if r.components:
+            p = figdir / f"convergence_{safe_name(r.claim.id)}.png"
+            work.append(("convergence", r.claim.id, lambda r=r, p=p: (convergence_figure(r, p), p)[1]))
+    for fam in sorted({r.claim.family for r in run.results if r.claim.family}):
+        for maker in (registry.figures.get(fam, []) if registry else []):
+            work.append(("family", fam, lambda maker=maker: list(maker(run, figdir, run.seed))))
+    ctx = None
+    if jobs > 1 and len(work) > 1:
+        import multiprocessing
+        try:
+            ctx = multiprocessing.get_context("fork")
+        except ValueError:  # no fork on this platform: draw them here
+            ctx = None
+    if ctx is None:
+        for kind, key, make in work:
+            if progress and kind == "family":
+                progress(f"figure {key}")
+            yield kind, key, make()
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    _FIGURE_JOBS = work
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+            # the slow family figures (some simulate) first; results are yielded in the fixed order
+            order = sorted(range(len(work)), key=lambda i: work[i][0] != "family")
+            futures = {i: pool.submit(_figure_job, i) for i in order}
+            for i, (kind, key, _) in enumerate(work):
+                if progress and kind == "family":
+                    progress(f"figure {key}")
+                yield kind, key, futures[i].result()
+    finally:
+        _FIGURE_JOBS = []
+
+
 def write_report(run: RunResult, out_dir: str | Path, registry: Registry | None = None, *, figures: bool = True,
-                 progress=None) -> dict[str, Path]:
-    """Write report.md, report.json and figures under ``out_dir``; return the paths written."""
+                 progress=None, jobs: int = 1) -> dict[str, Path]:
+    """Write report.md, report.json and figures under ``out_dir``; return the paths written. ``jobs > 1`` draws
+    the figures in that many forked processes (same files)."""
     out = Path(out_dir)
     figdir = out / "figures"
     figdir.mkdir(parents=True, exist_ok=True)
@@ -121,18 +173,11 @@ def write_report(run: RunResult, out_dir: str | Path, registry: Registry | None 
     conv: dict[str, str] = {}
     family_figs: list[tuple[str, str, str]] = []
     if figures:
-        for r in run.results:
-            if r.components:
-                p = figdir / f"convergence_{safe_name(r.claim.id)}.png"
-                convergence_figure(r, p)
-                conv[r.claim.id] = str(p.relative_to(out))
-        families = sorted({r.claim.family for r in run.results if r.claim.family})
-        for fam in families:
-            for maker in (registry.figures.get(fam, []) if registry else []):
-                if progress:
-                    progress(f"figure {maker.__name__}")
-                for p, caption in maker(run, figdir, run.seed):
-                    family_figs.append((fam, str(Path(p).relative_to(out)), caption))
+        for kind, key, made in _make_figures(run, figdir, registry, jobs, progress):
+            if kind == "convergence":
+                conv[key] = str(Path(made).relative_to(out))
+            else:
+                family_figs.extend((key, str(Path(p).relative_to(out)), caption) for p, caption in made)
 
     meta = {
         "generated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
