@@ -213,3 +213,16 @@ def test_cli_same_report_on_local_process_dask_and_scheduler(tmp_path, scheduler
         stats[name] = engine_claims.report_statistics(out / "report.json")
     assert stats["process"] == stats["local"] and stats["dask"] == stats["local"]
     assert stats["scheduler"] == stats["local"]
+
+
+def test_small_blocks_travel_in_chunks_with_the_same_results():
+    """Blocks faster than CHUNK_SECONDS go to the workers several per submission (fewer submissions than blocks),
+    and every block's output is still the one computed in process."""
+    reg = builtin_registry()
+    tasks, _ = plan([reg["transfer.convex-hull-limit.biased"]], "fast", 3)
+    tasks = [t for t in tasks if t.d == min(t.d for t in tasks)][:120]  # ~2 ms blocks of one rung
+    ex = ProcessExecutor(2)
+    got = _blocks(ex, tasks)
+    assert ex.submissions < len(tasks) / 3, ex.submissions
+    ref = _blocks(LocalExecutor(), tasks[::10])
+    assert all(_raw_equal(got[k], v) for k, v in ref.items()) and len(got) == len(tasks)

@@ -183,8 +183,15 @@ def _limit_blas_threads() -> None:
     threadpool_limits(1)
 
 
-def _run_forked(index: int):
-    return _FORKED_TASKS[index].timed()
+def _run_forked(indices: tuple[int, ...]):
+    return [_FORKED_TASKS[i].timed() for i in indices]
+
+
+#: Blocks of one simulation and rung measured below this many wall seconds go to a worker in chunks of about this
+#: much work (at most :data:`CHUNK_MAX` blocks): a submission costs the main process about 0.5 ms (queueing,
+#: pickling, waking a worker), which is comparable to a small block's own time.
+CHUNK_SECONDS = 0.05
+CHUNK_MAX = 16
 
 
 class ProcessExecutor:
@@ -194,7 +201,10 @@ class ProcessExecutor:
     only the raw results travel back. Results are identical to :class:`LocalExecutor`'s: every block draws from
     its own seeded generator, whichever process runs it.
 
-    At most ``2 jobs`` blocks are in flight. A worker that dies (killed, out of memory) breaks the pool and costs
+    Small blocks travel in chunks: once a block of a simulation's rung has taken less than
+    :data:`CHUNK_SECONDS`, the next blocks of that rung go to a worker together (about that much work per
+    submission, at most :data:`CHUNK_MAX` blocks), which keeps the main process's per-submission cost off the
+    critical path; results are yielded per block as before. At most ``2 jobs`` submissions are in flight. A worker that dies (killed, out of memory) breaks the pool and costs
     the blocks in flight; they are retried on a fresh pool, each on its own first (so a block that kills its
     worker every time is identified and charged alone), and a block lost ``max_attempts`` times becomes a
     :class:`SimulationError` (its claim's verdict is ERROR) instead of ending the run.
@@ -223,6 +233,23 @@ class ProcessExecutor:
         _FORKED_TASKS = list(tasks)
         pending = deque((i, 0) for i in range(len(tasks)))  # (task index, times lost with a dead worker)
         self.pools_started = 0
+        self.submissions = 0  #: worker submissions of the last map (chunks of small blocks count once)
+        block_wall: dict[tuple, float] = {}  # (sim_key, d) -> wall seconds of its last finished block
+        alone: set[int] = set()  # blocks whose chunk failed as a whole: each is run again on its own
+
+        def take() -> tuple[int, ...]:
+            i, lost_before = pending.popleft()
+            group = (tasks[i].sim_key, tasks[i].d)
+            est = block_wall.get(group)
+            if lost_before or i in alone or est is None or est >= CHUNK_SECONDS:
+                return (i,)
+            chunk = [i]
+            limit = min(CHUNK_MAX, max(1, int(CHUNK_SECONDS / max(est, 1e-6))))
+            while (pending and len(chunk) < limit and pending[0][1] == 0 and pending[0][0] not in alone
+                   and (tasks[pending[0][0]].sim_key, tasks[pending[0][0]].d) == group):
+                chunk.append(pending.popleft()[0])
+            return tuple(chunk)
+
         try:
             while pending:
                 lost: list[tuple[int, int]] = []
@@ -234,28 +261,37 @@ class ProcessExecutor:
                         # blocks being retried run alone; the others fill a window of 2 jobs
                         window = 1 if pending and pending[0][1] > 0 else 2 * self.jobs
                         while pending and len(inflight) < window and not (inflight and pending[0][1] > 0):
-                            i, lost_before = pending.popleft()
+                            lost_before = pending[0][1]
+                            chunk = take()
                             with warnings.catch_warnings():
                                 # Python >= 3.12 warns that fork() in a threaded process may deadlock; the workers
                                 # only run numpy/numba code with BLAS re-initialised to one thread after the fork.
                                 warnings.simplefilter("ignore", DeprecationWarning)
-                                inflight[pool.submit(_run_forked, i)] = (i, lost_before)
+                                inflight[pool.submit(_run_forked, chunk)] = (chunk, lost_before)
+                                self.submissions += 1
                         done, _ = wait(inflight, return_when=FIRST_COMPLETED)
                         broken = False
                         for fut in done:
-                            i, lost_before = inflight.pop(fut)
+                            chunk, lost_before = inflight.pop(fut)
                             try:
-                                out, dt = fut.result()
+                                results = fut.result()
                             except BrokenProcessPool:
-                                lost.append((i, lost_before))
+                                lost.extend((i, lost_before) for i in chunk)
                                 broken = True
                                 continue
                             except Exception as exc:  # e.g. a result that cannot be sent back
-                                out, dt = SimulationError(f"block failed at d={tasks[i].d}: "
-                                                          f"{type(exc).__name__}: {exc}"), 0.0
-                            yield tasks[i], out, dt
+                                if len(chunk) > 1:  # find the block it came from: each again on its own
+                                    alone.update(chunk)
+                                    pending.extendleft((i, 0) for i in reversed(chunk))
+                                    continue
+                                results = [(SimulationError(f"block failed at d={tasks[chunk[0]].d}: "
+                                                            f"{type(exc).__name__}: {exc}"), 0.0)]
+                            for i, (out, dt) in zip(chunk, results):
+                                block_wall[(tasks[i].sim_key, tasks[i].d)] = float(dt)
+                                yield tasks[i], out, dt
                         if broken:
-                            lost.extend(inflight.values())
+                            for chunk, lost_before in inflight.values():
+                                lost.extend((i, lost_before) for i in chunk)
                             break
                 finally:
                     pool.shutdown(wait=True, cancel_futures=True)
