@@ -392,7 +392,7 @@ def _p3_simulate(p, D, rng, reps, protocol):
     bad = ~np.all(np.isfinite(out), axis=1)
     for _ in range(20):
         if not bad.any():
-            return out
+            break
         out[bad] = _p3_draws(p, D, rng, int(bad.sum()), protocol)
         bad = ~np.all(np.isfinite(out), axis=1)
     if not bad.any():
