@@ -204,10 +204,12 @@ class ProcessExecutor:
     Small blocks travel in chunks: once a block of a simulation's rung has taken less than
     :data:`CHUNK_SECONDS`, the next blocks of that rung go to a worker together (about that much work per
     submission, at most :data:`CHUNK_MAX` blocks), which keeps the main process's per-submission cost off the
-    critical path; results are yielded per block as before. At most ``2 jobs`` submissions are in flight. A worker that dies (killed, out of memory) breaks the pool and costs
-    the blocks in flight; they are retried on a fresh pool, each on its own first (so a block that kills its
-    worker every time is identified and charged alone), and a block lost ``max_attempts`` times becomes a
-    :class:`SimulationError` (its claim's verdict is ERROR) instead of ending the run.
+    critical path; results are yielded per block as before. At most ``2 jobs`` submissions are in flight.
+
+    A worker that dies (killed, out of memory) breaks the pool and costs the blocks in flight; they are retried on
+    a fresh pool, each on its own first (so a block that kills its worker every time is identified and charged
+    alone), and a block lost ``max_attempts`` times becomes a :class:`SimulationError` (its claim's verdict is
+    ERROR) instead of ending the run.
     """
 
     def __init__(self, jobs: int, max_attempts: int = 3):
@@ -218,6 +220,7 @@ class ProcessExecutor:
         self.jobs = jobs
         self.max_attempts = max_attempts
         self.pools_started = 0  #: fresh pools started by the last map (1 when no worker died)
+        self.submissions = 0  #: worker submissions of the last map (a chunk of small blocks counts once)
 
     def map(self, tasks: list[Task]) -> Iterator[tuple[Task, object, float]]:
         import multiprocessing
@@ -233,7 +236,7 @@ class ProcessExecutor:
         _FORKED_TASKS = list(tasks)
         pending = deque((i, 0) for i in range(len(tasks)))  # (task index, times lost with a dead worker)
         self.pools_started = 0
-        self.submissions = 0  #: worker submissions of the last map (chunks of small blocks count once)
+        self.submissions = 0
         block_wall: dict[tuple, float] = {}  # (sim_key, d) -> wall seconds of its last finished block
         alone: set[int] = set()  # blocks whose chunk failed as a whole: each is run again on its own
 
