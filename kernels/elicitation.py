@@ -908,10 +908,6 @@ def _chain_block_one(st, Sp, p, dim_par, c_par, a, tau, act, dact, link, transfo
     nlive = nb
     idx = np.arange(B)  # lanes [idx[0], ..., idx[nidx - 1]] are live
     nidx = nb
-    nl = link.shape[0]
-    nt = transform.shape[0]
-    na = act.shape[0]
-    nd = dact.shape[0]
     a0 = a[0]
     # the chi-square of the unseen directions has dim_par - 2 degrees of freedom unless the Gram matrix is singular:
     # its Marsaglia-Tsang constants once (chi2(s, nu) = 2 gamma(nu / 2), as gauss_rng.chi2 computes them per call)
@@ -977,28 +973,17 @@ def _chain_block_one(st, Sp, p, dim_par, c_par, a, tau, act, dact, link, transfo
             e1 = c_par * e1
             xp = c_par * c_par * (sq + xp)
             xsq = xp + 0.0
-            # label, transform, residual, derivative (Horner, as _block_horner)
-            w = e0 + 0.0
-            v = 0.0
-            for i in range(nl - 1, -1, -1):
-                v = v * w + link[i]
+            # label, transform, residual, derivative (Horner, in _block_horner's order)
+            v = _horner(link, e0 + 0.0)
             if tau > 0.0:
                 v += tau * zeta
-            yt = 0.0
-            for i in range(nt - 1, -1, -1):
-                yt = yt * v + transform[i]
+            yt = _horner(transform, v)
             lj = e1 + 0.0
             if loss == 1:
-                f = 0.0
-                for i in range(na - 1, -1, -1):
-                    f = f * lj + act[i]
                 fsum = 0.0
-                fsum += a0 * f
+                fsum += a0 * _horner(act, lj)
                 yt = yt - fsum / p
-            dv = 0.0
-            for i in range(nd - 1, -1, -1):
-                dv = dv * lj + dact[i]
-            u = a0 * yt * dv
+            u = a0 * yt * _horner(dact, lj)
             if update == 0:
                 sh = 1.0 - eta * u * lj
                 bb = eta * u
