@@ -111,12 +111,11 @@ def _fmt(x: float, se: float | None = None) -> str:
     return f"{x:.5g} ± {se:.2g}"
 
 
-_FIGURE_JOBS: list = []  # (kind, key, callable) of the figures being made, inherited by forked workers
+_FIGURE_JOBS: list = []  # (kind, key, label, callable) of the figures being made, inherited by forked workers
 
 
 def _figure_job(i: int):
-    kind, key, make = _FIGURE_JOBS[i]
-    return make()
+    return _FIGURE_JOBS[i][3]()
 
 
 def _make_figures(run: RunResult, figdir: Path, registry: Registry | None, jobs: int, progress):
@@ -129,21 +128,21 @@ def _make_figures(run: RunResult, figdir: Path, registry: Registry | None, jobs:
     for r in run.results:
         if r.components:
             p = figdir / f"convergence_{safe_name(r.claim.id)}.png"
-            work.append(("convergence", r.claim.id, lambda r=r, p=p: (convergence_figure(r, p), p)[1]))
+            work.append(("convergence", r.claim.id, None, lambda r=r, p=p: (convergence_figure(r, p), p)[1]))
     for fam in sorted({r.claim.family for r in run.results if r.claim.family}):
         for maker in (registry.figures.get(fam, []) if registry else []):
-            work.append(("family", fam, lambda maker=maker: list(maker(run, figdir, run.seed))))
+            work.append(("family", fam, maker.__name__, lambda maker=maker: list(maker(run, figdir, run.seed))))
     ctx = None
     if jobs > 1 and len(work) > 1:
         import multiprocessing
         try:
             ctx = multiprocessing.get_context("fork")
         except ValueError:  # no fork on this platform: draw them here
-            ctx = None
+            pass
     if ctx is None:
-        for kind, key, make in work:
-            if progress and kind == "family":
-                progress(f"figure {key}")
+        for kind, key, label, make in work:
+            if progress and label:
+                progress(f"figure {label}")
             yield kind, key, make()
         return
     from concurrent.futures import ProcessPoolExecutor
@@ -154,9 +153,9 @@ def _make_figures(run: RunResult, figdir: Path, registry: Registry | None, jobs:
             # the slow family figures (some simulate) first; results are yielded in the fixed order
             order = sorted(range(len(work)), key=lambda i: work[i][0] != "family")
             futures = {i: pool.submit(_figure_job, i) for i in order}
-            for i, (kind, key, _) in enumerate(work):
-                if progress and kind == "family":
-                    progress(f"figure {key}")
+            for i, (kind, key, label, _) in enumerate(work):
+                if progress and label:
+                    progress(f"figure {label}")
                 yield kind, key, futures[i].result()
     finally:
         _FIGURE_JOBS = []
