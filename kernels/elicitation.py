@@ -851,17 +851,11 @@ def _chain_block(st, Sp, Sq, p, q, dim_par, dim_perp, c_par, c_perp, a, tau, act
 
 @pjit
 def _gram_chain_batched_kernel(states, Sp0, Sq0, p, q, dim_par, dim_perp, c_par, c_perp, a, tau, act, dact, link,
-                               transform, loss, update, steps, eta, record_steps, out, hit_level, hits, block):
+                               transform, loss, update, steps, eta, record_steps, out, hit_level, hits, block, one):
     n = out.shape[0]
     k = p + q
     per_rep = 1 if (Sp0.shape[0] == n and n > 1) else 0
     nblocks = (n + block - 1) // block
-    one = p == 1 and q == 1 and not (c_perp > 0.0 and dim_perp > 0)
-    for i in range(Sq0.shape[0]):
-        for j in range(k):
-            for m in range(k):
-                if Sq0[i, j, m] != 0.0:
-                    one = False
     for ib in numba.prange(nblocks):
         lo = ib * block
         nb = min(block, n - lo)
@@ -1012,6 +1006,12 @@ def _chain_block_one(st, Sp, p, dim_par, c_par, a, tau, act, dact, link, transfo
                         out[b, nr, 0, 1] = n11 + 0.0
 
 
+def _fused_one(p, q, c_perp, dim_perp, Sq) -> bool:
+    """Whether a chain takes :func:`_chain_block_one`: one neuron, one direction, and nothing in the complement
+    (no inputs there and ``S_perp = 0``)."""
+    return bool(p == 1 and q == 1 and not (c_perp > 0.0 and dim_perp > 0) and not np.any(Sq != 0))
+
+
 def _reorder(S, p, q):
     """Public order (neurons, dirs) -> internal order (dirs, neurons), as a stack ``(n, k, k)``."""
     perm = np.r_[np.arange(p, p + q), np.arange(p)]
@@ -1100,5 +1100,5 @@ def gram_chain(state, *, p, d, r=None, steps, eta, act, link, transform=(0.0, 1.
     if int(block) == 0:
         _gram_chain_kernel(*args)
     else:
-        _gram_chain_batched_kernel(*args, int(block))
+        _gram_chain_batched_kernel(*args, int(block), _fused_one(p, q, c_perp, dim_perp, Sq))
     return out if hit_level is None else (out, hits)

@@ -680,3 +680,16 @@ def test_planar_retention_rho_range():
     for bad in (-1.5, 1.5):
         with pytest.raises(ValueError, match="rho="):
             E.planar_retention(0.5, bad)
+
+
+def test_the_fused_one_neuron_block_is_taken_exactly_where_it_applies():
+    """The dispatch of gram_chain: the fused block for p = q = 1 with nothing in the complement; the general block
+    as soon as there is a second neuron or direction, inputs outside the subspace, or a non-zero S_perp."""
+    from w2s.kernels.elicitation import _fused_one
+
+    zero, perp = np.zeros((3, 2, 2)), np.zeros((3, 2, 2))
+    perp[1, 0, 0] = 0.1
+    assert _fused_one(1, 1, 0.0, 0, zero) and _fused_one(1, 1, 0.0, 100, zero)  # isotropic; subspace, tau_x = 0
+    assert not _fused_one(2, 1, 0.0, 0, np.zeros((3, 3, 3))) and not _fused_one(1, 2, 0.0, 0, np.zeros((3, 3, 3)))
+    assert not _fused_one(1, 1, 0.3, 100, zero)  # leakage: inputs in the complement
+    assert not _fused_one(1, 1, 0.0, 100, perp)  # a start with a component in the complement
