@@ -50,6 +50,18 @@ def test_tridiagonal_solve_and_product(m):
     assert np.allclose(L._tri_mul(diag, off, b), T @ b, rtol=1e-13)
 
 
+@pytest.mark.parametrize("m, L_t, L_s", [(1, 1, 1), (2, 3, 2), (7, 4, 7), (5000, 5, 2), (40000, 4, 7)])
+def test_student_kernel_is_one_solve_per_pair_to_the_last_bit(m, L_t, L_s):
+    """The lane-interleaved student kernel (one elimination per lam_s, substitutions side by side) against one
+    tridiagonal solve per pair: equal bit for bit, including ridge values from 1e-8 to 1e6."""
+    rng = np.random.default_rng(m + L_t)
+    diag, off = rng.uniform(0.5, 2, m), rng.uniform(-0.5, 0.5, max(m - 1, 0))
+    V = rng.standard_normal((L_t, m))
+    lam_s = np.array([1e-8, 0.3, 1e6, 0.05, 2.0, 0.7, 5.0][:L_s])
+    assert np.array_equal(L._student_kernel(diag, off, V, 0.9, lam_s),
+                          L._student_kernel_reference(diag, off, V, 0.9, lam_s))
+
+
 @pytest.mark.parametrize("d, n_t, n_s, student", [(6, 12, 3, "fresh"), (6, 3, 12, "fresh"), (5, 5, 5, "fresh"),
                                                   (6, 3, None, "same"), (6, 12, None, "infinite")])
 def test_reduced_simulator_agrees_in_law_with_full(d, n_t, n_s, student):
