@@ -27,7 +27,7 @@ import numpy as np
 from ._jit import ijit, jit
 
 __all__ = ["stream_states", "ziggurat_tables", "next_u64", "uniform", "normal", "gamma", "gamma_core", "chi2",
-           "fill_normal", "normals"]
+           "fill_normal", "fill_uniform_pm1", "normals"]
 
 _R = 3.6541528853610088  # right edge of the base layer
 _V = 0.00492867323399  # area of each of the 256 layers
@@ -165,6 +165,17 @@ def fill_normal(s, out):
         if ok:
             out[i] = v
             i += 1
+    s[0], s[1], s[2], s[3] = s0, s1, s2, s3
+
+
+@jit
+def fill_uniform_pm1(s, out):
+    """Fill ``out`` (1-D float64) with ``Unif[-1, 1)`` draws, ``2 U - 1`` for :func:`uniform`'s 53-bit ``U`` (the same
+    draws as repeated ``2 * uniform(s) - 1``), with the state held in registers."""
+    s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
+    for i in range(out.shape[0]):
+        r, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
+        out[i] = 2.0 * (float(r >> np.uint64(11)) * (1.0 / 9007199254740992.0)) - 1.0
     s[0], s[1], s[2], s[3] = s0, s1, s2, s3
 
 
