@@ -152,40 +152,66 @@ def simplex_ls_weights_batch(G: np.ndarray, h: np.ndarray) -> np.ndarray:
     return out
 
 
-#: Rows drawn per pass of :func:`_hull_grams_kernel` before they are accumulated by one BLAS product.
+#: Rows drawn per pass of :func:`_hull_grams_kernel` before they are accumulated.
 HULL_CHUNK = 512
+
+
+@jit
+def _accumulate_gram(buf, c, acc):
+    """``acc[i, j] += sum_k buf[i, k] buf[j, k]`` over the first ``c`` columns, ``j >= i``: four interleaved partial
+    sums per entry (``k`` mod 4, added as ``(s0 + s1) + (s2 + s3)``), a fixed order on every machine; about twice as
+    fast as a BLAS product of these 7 x 512 blocks."""
+    m = buf.shape[0]
+    for i in range(m):
+        bi = buf[i]
+        for j in range(i, m):
+            bj = buf[j]
+            s0 = s1 = s2 = s3 = 0.0
+            k = 0
+            while k + 4 <= c:
+                s0 += bi[k] * bj[k]
+                s1 += bi[k + 1] * bj[k + 1]
+                s2 += bi[k + 2] * bj[k + 2]
+                s3 += bi[k + 3] * bj[k + 3]
+                k += 4
+            while k < c:
+                s0 += bi[k] * bj[k]
+                k += 1
+            acc[i, j] += (s0 + s1) + (s2 + s3)
 
 
 @jit
 def _hull_grams_kernel(n, K, gaussian, states, out):
     m = K + 2
     buf = np.empty((m, HULL_CHUNK))
+    acc = np.empty((m, m))
     for r in range(states.shape[0]):
         s = states[r]
-        acc = np.zeros((m, m))
+        acc[:, :] = 0.0
         done = 0
         while done < n:
             c = min(HULL_CHUNK, n - done)
-            rows = buf[:, :c] if c < HULL_CHUNK else buf
-            for k in range(K + 1):  # the K + 1 feature coordinates, then the noise, column by column
+            for k in range(K + 1):  # the K + 1 feature coordinates, then the noise, row of buf by row
                 if gaussian:
                     fill_normal(s, buf[k, :c])
                 else:
                     fill_uniform_pm1(s, buf[k, :c])
             fill_normal(s, buf[K + 1, :c])
-            block = np.ascontiguousarray(rows)
-            acc += block @ block.T
+            _accumulate_gram(buf, c, acc)
             done += c
-        out[r] = acc
+        for i in range(m):
+            for j in range(i, m):
+                out[r, i, j] = acc[i, j]
+                out[r, j, i] = acc[i, j]
 
 
 def hull_grams(n: int, K: int, design: str, rng: np.random.Generator, reps: int) -> np.ndarray:
     """``(reps, K + 2, K + 2)`` Gram matrices ``V^T V`` of ``V = [x_0 .. x_K, eps]``: ``n`` rows of the ``K + 1``
     feature coordinates the convex-hull fit sees (``Unif[-1, 1]`` or ``N(0, 1)`` entries, :data:`DESIGNS`) and a
     standard normal noise, the fit's sufficient statistics (``Z^T Z``, ``Z^T x_K``, ``Z^T eps``; ``Z`` the ``K``
-    concept coordinates). The rows are drawn and accumulated in one numba pass (xoshiro256** streams, one per
-    replicate, from ``rng``: :mod:`w2s.kernels.gauss_rng`), so nothing of size ``n`` is stored: the same law as
-    :func:`draw_features` + :func:`weak_labels`, other draws."""
+    concept coordinates). The rows are drawn in chunks of :data:`HULL_CHUNK` and accumulated in numba (xoshiro256**
+    streams, one per replicate, from ``rng``: :mod:`w2s.kernels.gauss_rng`), so nothing of size ``n`` is stored: the
+    same law as :func:`draw_features` + :func:`weak_labels`, other draws."""
     n, K, reps = _check_int("n", n, 1), _check_int("K", K, 1), _check_int("reps", reps, 0)
     if design not in DESIGNS:
         raise ValueError(f"design must be one of {DESIGNS}, got {design!r}")

@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from w2s.kernels.rng import generator
-from w2s.kernels.transfer import (convex_hull_error, draw_features, hull_fit_errors, hull_grams,
-                                  hull_weights_gaussian_reduced, icl_log_misalignment, icl_misalignment_is, icl_posteriors, naive_errors,
+from w2s.kernels.transfer import (draw_features, hull_fit_errors, hull_grams, hull_weights_gaussian_reduced,
+                                  icl_log_misalignment, icl_misalignment_is, icl_posteriors, naive_errors,
                                   posterior_weights, refine_then_ols_error, weak_labels)
 from w2s.theory import transfer as T
 from w2s.validation.plotting import pyplot, save
@@ -430,10 +430,7 @@ def hull_rate(run, figdir: Path, seed: int):
         rng = generator(seed, f"figure:transfer:hull:{b2}")
         m, se = [], []
         for n in ns:
-            vals = []
-            for _ in range(400):
-                X = draw_features(int(n), K + 1, "uniform", rng)
-                vals.append(n * convex_hull_error(X, weak_labels(X, 0, K, np.sqrt(b2), 1.0, rng), K, 0))
+            vals = _hull_simulate(dict(K=K, b2=b2, sigma2=1.0, design="uniform"), int(n), rng, 400)
             m.append(np.mean(vals))
             se.append(np.std(vals, ddof=1) / np.sqrt(len(vals)))
         ax.errorbar(ns, m, yerr=2 * np.array(se), fmt="o", ms=4, color=f"C{k}", capsize=2,
