@@ -70,3 +70,29 @@ def test_spiked_reduced_vs_full(timed, report):
     report(f"spiked weighted ridge, d={d}: full {full.best:.4f} s vs reduced {red.best:.5f} s per replicate "
            f"(best of 3): {full.best / red.best:.0f}x")
     assert full.best > red.best
+
+
+def test_student_kernel_lanes_vs_one_solve_per_pair(timed, report, benchmark):
+    """The reduced ridge student's risks for 4 teacher vectors x 7 lam_s (the largest ridge group): one elimination
+    per lam_s with the substitutions side by side, against one tridiagonal solve per pair (the same numbers to the
+    bit), at m = 1025 (in cache) and m = 65537 (d = 131072, n_s = d/2)."""
+    from w2s.kernels.laguerre import _student_kernel, _student_kernel_reference, bidiagonal, tridiagonal
+
+    lam_s = np.array([0.2, 1.0, 0.05, 3.0, 0.5, 0.1, 2.0])
+    ratios, rows = {}, []
+    for d, rounds in ((2048, 200), (131072, 5)):
+        rng = generator(0, f"bench.student.{d}")
+        diag, off = tridiagonal(*bidiagonal(d, d // 2, rng), d // 2)
+        V = rng.standard_normal((4, diag.size))
+        new, ref = timed(_student_kernel), timed(_student_kernel_reference)
+        assert np.array_equal(new(diag, off, V, 1.0, lam_s), ref(diag, off, V, 1.0, lam_s))
+        for _ in range(rounds):
+            new(diag, off, V, 1.0, lam_s)
+            ref(diag, off, V, 1.0, lam_s)
+        ratios[f"m={diag.size}"] = ref.best / new.best
+        rows.append(f"m={diag.size}: lanes {new.best * 1e3:.2f} ms, per pair {ref.best * 1e3:.2f} ms "
+                    f"({ratios[f'm={diag.size}']:.1f}x)")
+    benchmark.extra_info["ratios"] = ratios
+    benchmark.pedantic(lambda: None, rounds=1)
+    report("reduced ridge student kernel, 4 x 7 pairs: " + "; ".join(rows))
+    assert min(ratios.values()) > 1.0
