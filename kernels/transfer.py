@@ -9,7 +9,7 @@ Features: ``Unif[-1, 1]^d`` (``c = 1/3``) or ``N(0, I_d)`` (``c = 1``). Weak lab
 
 from __future__ import annotations
 
-import itertools
+import functools
 import math
 
 import numpy as np
@@ -20,7 +20,8 @@ from .gauss_rng import fill_normal, fill_uniform_pm1, stream_states
 from .rng import bartlett_factors
 
 __all__ = ["DESIGNS", "draw_features", "weak_labels", "naive_errors", "convex_hull_error", "convex_hull_weights",
-           "simplex_ls_weights", "simplex_ls_weights_batch", "hull_grams", "hull_fit_errors", "gaussian_grams", "hull_weights_gaussian_reduced", "ols_error",
+           "simplex_ls_weights", "simplex_ls_weights_batch", "hull_grams", "hull_fit_errors", "gaussian_grams",
+           "hull_weights_gaussian_reduced", "ols_error",
            "icl_posteriors", "icl_posteriors_numpy", "posterior_weights", "refine_then_ols_error",
            "tilt_normaliser", "icl_misalignment_is", "icl_log_misalignment"]
 
@@ -103,6 +104,17 @@ def simplex_ls_weights(G: np.ndarray, h: np.ndarray) -> np.ndarray:
 FACE_ENUMERATION_MAX_K = 10
 
 
+@functools.lru_cache(maxsize=None)
+def _face_masks(K: int) -> np.ndarray:
+    """``(2^K - 1, K)`` booleans: the vertex sets of the simplex's faces."""
+    return np.array([[bool(mask >> k & 1) for k in range(K)] for mask in range(1, 2 ** K)])
+
+
+#: Entries of the face systems held at once by :func:`simplex_ls_weights_batch` (32 MB): problems are solved in
+#: groups of ``FACE_BATCH_ENTRIES // ((2^K - 1) (K + 1)^2)`` (3758 at K = 5).
+FACE_BATCH_ENTRIES = 2 ** 22
+
+
 def simplex_ls_weights_batch(G: np.ndarray, h: np.ndarray) -> np.ndarray:
     """:func:`simplex_ls_weights` for a stack of problems, ``G`` of shape ``(reps, K, K)`` (each positive definite),
     ``h`` of shape ``(reps, K)``: ``(reps, K)`` weights, exact (no penalty row).
@@ -111,9 +123,10 @@ def simplex_ls_weights_batch(G: np.ndarray, h: np.ndarray) -> np.ndarray:
     the whole cost of a replicate at small ``n``. Method: the objective ``w^T G w - 2 h^T w`` is strictly convex, so
     its minimiser ``w*`` over the simplex lies in the relative interior of exactly one face ``F*`` (a support ``S``),
     and there it is the minimiser over the affine hull of ``F*`` (``sum_S w = 1``, ``w`` zero off ``S``), the
-    solution of the ``(|S| + 1)``-square KKT system ``[[2 G_SS, 1], [1^T, 0]] [w_S; mu] = [2 h_S; 1]``. Every face
-    whose affine minimiser has ``w_S >= 0`` gives a feasible point, so ``w*`` is the feasible affine minimiser of
-    least objective: the ``2^K - 1`` faces are solved as batched linear systems and the best feasible one is kept.
+    solution of the KKT system ``[[2 G_SS, 1], [1^T, 0]] [w_S; mu] = [2 h_S; 1]``. Every face whose affine minimiser
+    has ``w_S >= 0`` gives a feasible point, so ``w*`` is the feasible affine minimiser of least objective. All
+    ``2^K - 1`` faces are solved in one batched call, each system written at the full size ``K + 1`` with the
+    identity on the vertices off its face (so their weights are exactly 0), and the best feasible face is kept.
     Cross-checked against scipy NNLS (:func:`simplex_ls_weights`) in tests/test_transfer.py. ``K`` at most
     :data:`FACE_ENUMERATION_MAX_K`."""
     G = np.asarray(G, float)
@@ -125,30 +138,25 @@ def simplex_ls_weights_batch(G: np.ndarray, h: np.ndarray) -> np.ndarray:
         raise ValueError(f"K must be in [1, {FACE_ENUMERATION_MAX_K}], got {K}")
     if not (np.all(np.isfinite(G)) and np.all(np.isfinite(h))):
         raise ValueError("G and h must be finite")
-    best = np.full(reps, np.inf)
-    out = np.zeros((reps, K))
-    for m in range(1, K + 1):  # all faces of m vertices at once: one batched solve of (reps * faces) systems
-        faces = np.array(list(itertools.combinations(range(K), m)))  # (F, m)
-        F = faces.shape[0]
-        GS = G[:, faces[:, :, None], faces[:, None, :]]  # (reps, F, m, m)
-        hS = h[:, faces]  # (reps, F, m)
-        A = np.zeros((reps, F, m + 1, m + 1))
-        A[..., :m, :m] = 2.0 * GS
-        A[..., :m, m] = 1.0
-        A[..., m, :m] = 1.0
-        rhs = np.ones((reps, F, m + 1, 1))
-        rhs[..., :m, 0] = 2.0 * hS
-        wS = np.linalg.solve(A, rhs)[..., :m, 0]  # (reps, F, m)
-        f = np.einsum("rfi,rfij,rfj->rf", wS, GS, wS) - 2.0 * np.einsum("rfi,rfi->rf", hS, wS)
-        f = np.where(np.all(wS >= 0.0, axis=2), f, np.inf)
-        j = np.argmin(f, axis=1)
-        fj = f[np.arange(reps), j]
-        take = fj < best
-        if np.any(take):
-            best[take] = fj[take]
-            rows = np.flatnonzero(take)
-            out[rows] = 0.0
-            out[rows[:, None], faces[j[take]]] = wS[rows, j[take]]
+    act = _face_masks(K)  # (F, K)
+    both = act[:, :, None] & act[:, None, :]
+    off_face = np.zeros((act.shape[0], K + 1, K + 1))
+    off_face[:, :K, :K] = np.eye(K) * ~act[:, None, :]
+    off_face[:, :K, K] = act
+    off_face[:, K, :K] = act
+    out = np.empty((reps, K))
+    step = max(1, FACE_BATCH_ENTRIES // off_face.size)
+    for lo in range(0, reps, step):
+        g, hh = G[lo:lo + step], h[lo:lo + step]
+        A = np.broadcast_to(off_face, (g.shape[0],) + off_face.shape).copy()  # (r, F, K + 1, K + 1)
+        A[:, :, :K, :K] += 2.0 * g[:, None] * both
+        rhs = np.zeros((g.shape[0], act.shape[0], K + 1, 1))
+        rhs[:, :, :K, 0] = 2.0 * hh[:, None] * act
+        rhs[:, :, K, 0] = 1.0
+        w = np.linalg.solve(A, rhs)[:, :, :K, 0]  # (r, F, K), exactly 0 off each face
+        f = np.einsum("rfi,rij,rfj->rf", w, g, w) - 2.0 * np.einsum("ri,rfi->rf", hh, w)
+        f = np.where(np.all(w >= 0.0, axis=2), f, np.inf)
+        out[lo:lo + step] = w[np.arange(g.shape[0]), np.argmin(f, axis=1)]
     return out
 
 
