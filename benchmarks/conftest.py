@@ -60,3 +60,18 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.section("w2s benchmark results")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def record_ratios(benchmark, report):
+    """``record_ratios(title, ratios, rows)``: store ``{row label: ours-over-reference speed ratio}`` in the
+    benchmark's ``extra_info["ratios"]`` (read by ``benchmarks/compare.py``), print ``title: rows``, and fail
+    unless every ratio is above 1 (ours faster than the reference measured in the same run)."""
+
+    def record(title: str, ratios: dict[str, float], rows: list[str]) -> None:
+        benchmark.extra_info["ratios"] = dict(ratios)
+        benchmark.pedantic(lambda: None, rounds=1)
+        report(f"{title}: " + "; ".join(rows))
+        assert min(ratios.values()) > 1.0, ratios
+
+    return record
