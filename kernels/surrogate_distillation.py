@@ -35,7 +35,7 @@ class Diagonals:
 
     P: np.ndarray  #: diag of the projection onto the row space of X (ones when n > p)
     PSP: np.ndarray  #: diag of P Sigma P (lam when n > p)
-    t: float  #: noise factor: the risk's sigma2 coefficient
+    t: float  #: noise factor: the risk's sigma2 coefficient (NaN when drawn with ``noise=False``)
 
 
 def _check(lam, n, rng):
@@ -50,20 +50,27 @@ def _check(lam, n, rng):
     return lam, int(n)
 
 
-def draw_diagonals(lam, n: int, rng: np.random.Generator) -> Diagonals:
-    """One design's :class:`Diagonals` (module docstring), drawn only from ``rng``."""
+def draw_diagonals(lam, n: int, rng: np.random.Generator, noise: bool = True) -> Diagonals:
+    """One design's :class:`Diagonals` (module docstring), drawn only from ``rng``. ``noise=False`` skips the
+    noise factor ``t`` (NaN then; about a fifth of the work at ``p > n``): for noiseless labels, where
+    :func:`sign_averaged_risk` with ``sigma2 = 0`` does not read it. The draws and the other fields are the same."""
     lam, n = _check(lam, n, rng)
     p = lam.size
     X = rng.standard_normal((n, p)) * np.sqrt(lam)
     if n > p + 1:
         Z = X / np.sqrt(lam)
+        if not noise:
+            return Diagonals(np.ones(p), lam.copy(), float("nan"))
         c = cho_factor(Z.T @ Z, lower=True)
         return Diagonals(np.ones(p), lam.copy(), float(np.trace(cho_solve(c, np.eye(p)))))
     L = cholesky(X @ X.T, lower=True)
     A = solve_triangular(L, X, lower=True)
     M = (A * lam) @ A.T
+    P, PSP = np.einsum("ij,ij->j", A, A), np.einsum("ij,ij->j", M @ A, A)
+    if not noise:
+        return Diagonals(P, PSP, float("nan"))
     Li = solve_triangular(L, np.eye(n), lower=True)
-    return Diagonals(np.einsum("ij,ij->j", A, A), np.einsum("ij,ij->j", M @ A, A), float(np.sum(Li * (M @ Li))))
+    return Diagonals(P, PSP, float(np.sum(Li * (M @ Li))))
 
 
 def draw_diagonals_numpy(lam, n: int, rng: np.random.Generator) -> Diagonals:
@@ -80,11 +87,16 @@ def draw_diagonals_numpy(lam, n: int, rng: np.random.Generator) -> Diagonals:
 
 
 def sign_averaged_risk(diag: Diagonals, lam, beta_star, thetas, sigma2: float = 0.0) -> np.ndarray:
-    """``r(theta)`` of the module docstring for each row of ``thetas`` (``(k, p)`` or ``(p,)``)."""
+    """``r(theta)`` of the module docstring for each row of ``thetas`` (``(k, p)`` or ``(p,)``); ``sigma2 > 0``
+    needs the noise factor (a :class:`Diagonals` drawn with ``noise=True``)."""
     lam = np.asarray(lam, float)
     b = np.asarray(beta_star, float)
     th = np.atleast_2d(np.asarray(thetas, float))
-    out = th**2 @ diag.PSP - 2.0 * th @ (lam * b * diag.P) + float(lam @ b**2) + sigma2 * diag.t
+    out = th**2 @ diag.PSP - 2.0 * th @ (lam * b * diag.P) + float(lam @ b**2)
+    if sigma2 != 0.0:  # (adding 0 * t would change no positive risk)
+        if not np.isfinite(diag.t):
+            raise ValueError(f"sigma2={sigma2!r} > 0 needs the noise factor: draw the design with noise=True")
+        out = out + sigma2 * diag.t
     return out if np.ndim(thetas) > 1 else float(out[0])
 
 

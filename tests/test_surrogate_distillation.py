@@ -124,6 +124,21 @@ def test_kernel_matches_the_plain_numpy_reference(n):
     assert np.allclose(a.P, r.P, rtol=1e-9) and np.allclose(a.PSP, r.PSP, rtol=1e-8) and np.isclose(a.t, r.t, rtol=1e-8)
 
 
+@pytest.mark.parametrize("n", [30, 130])
+def test_noiseless_draw_skips_only_the_noise_factor(n):
+    """``noise=False``: the same draws and fields bit for bit, the noiseless risk unchanged; a noisy risk refuses it."""
+    lam = T.power_law(60 if n == 30 else 100, 1.2)
+    b = np.sqrt(T.power_law(lam.size, 0.7) / lam)
+    th = np.vstack([b, 0.5 * b])
+    rng_a, rng_b = np.random.default_rng(4), np.random.default_rng(4)
+    a, z = K.draw_diagonals(lam, n, rng_a), K.draw_diagonals(lam, n, rng_b, noise=False)
+    assert np.array_equal(a.P, z.P) and np.array_equal(a.PSP, z.PSP) and np.isfinite(a.t) and np.isnan(z.t)
+    assert rng_a.random() == rng_b.random()  # the same draws consumed
+    assert np.array_equal(K.sign_averaged_risk(a, lam, b, th), K.sign_averaged_risk(z, lam, b, th))
+    with pytest.raises(ValueError, match="sigma2"):
+        K.sign_averaged_risk(z, lam, b, th, 0.1)
+
+
 def test_sign_averaged_mean_matches_direct_draws_in_law():
     """Mean of the sign-averaged estimator against 1000 direct label draws (t-test at 4.5 SE)."""
     p, n, sigma2 = 20, 8, 0.1

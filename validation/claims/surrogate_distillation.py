@@ -138,7 +138,8 @@ def optimality_claim(cid: str, surrogate=None, register: bool = True) -> Claim:
         lam, b, n = two_level_problem(prm, p)
         base = surrogate(lam, b, n)
         amp = T.amplified(lam=lam, n=n)
-        return np.array([_line_minimisers(draw_diagonals(lam, n, rng), lam, b, base, amp) for _ in range(reps)])
+        return np.array([_line_minimisers(draw_diagonals(lam, n, rng, noise=False), lam, b, base, amp)
+                         for _ in range(reps)])
 
     claim = Claim(
         id=cid, title="The optimal surrogate is a minimiser: amplify above lam > (kappa - 1) tau, shrink below",
@@ -206,7 +207,7 @@ def _power_sim(prm, p, rng, reps):
     lam, b = T.scaling_target(p, prm["alpha"], prm["beta"])
     n = int(round(p / prm["p_over_n"]))
     th = _surrogates(lam, b, n)
-    return np.array([sign_averaged_risk(draw_diagonals(lam, n, rng), lam, b, th) for _ in range(reps)]) \
+    return np.array([sign_averaged_risk(draw_diagonals(lam, n, rng, noise=False), lam, b, th) for _ in range(reps)]) \
         * n ** (prm["beta"] - 1.0)
 
 
@@ -246,7 +247,7 @@ def _scaling_sim(prm, n, rng, reps):
     out = np.empty((reps, 4))
     lr = np.log(prm["ratio"])
     for r in range(reps):
-        R = [sign_averaged_risk(draw_diagonals(lam, m, rng), lam, b, th) for lam, b, m, th in probs]
+        R = [sign_averaged_risk(draw_diagonals(lam, m, rng, noise=False), lam, b, th) for lam, b, m, th in probs]
         e = -np.log(R[1] / R[0]) / lr
         out[r] = e[0], e[1], e[0] - e[1], 1.0 - R[0][1] / R[0][0]
     return out
@@ -288,7 +289,7 @@ def risk_vs_n(run, figdir: Path, seed: int):
         p = int(round(prm["p_over_n"] * n))
         lam, b = T.scaling_target(p, prm["alpha"], prm["beta"])
         th = _surrogates(lam, b, n)
-        sims.append(np.mean([sign_averaged_risk(draw_diagonals(lam, n, rng), lam, b, th) for _ in range(10)], axis=0))
+        sims.append(np.mean([sign_averaged_risk(draw_diagonals(lam, n, rng, noise=False), lam, b, th) for _ in range(10)], axis=0))
     sims = np.array(sims)
     for k, lab in enumerate(labels):
         ax.loglog(ns, curves[:, k], color=f"C{k}", label=lab)
