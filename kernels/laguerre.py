@@ -51,6 +51,7 @@ from ._jit import jit
 from .ridge import RidgeW2SSample, _check_grid, _check_size
 
 __all__ = [
+    "reduced_spiked_w2s_alignments",
     "bidiagonal",
     "tridiagonal",
     "teacher_model",
@@ -357,54 +358,75 @@ def reduced_spiked_w2s(d: int, n_t: int, n_s: int | None, lam_t, lam_s, g_s, *, 
     (:func:`_spiked_reduced_student`). Infinite student data: ``beta_s = beta_t/(1 + lam) + u (u . beta_t)
     (1/(1 + lam g) - 1/(1 + lam))``. Ridge values must be ``> 0``.
     """
+    return reduced_spiked_w2s_alignments(d, n_t, n_s, lam_t, [lam_s], g_s, zetas=[zeta], g_t=g_t, sigma2=sigma2,
+                                         r2=r2, rng=rng)[0]
+
+
+def reduced_spiked_w2s_alignments(d: int, n_t: int, n_s: int | None, lam_t, lam_s, g_s, *, zetas, g_t: float = 1.0,
+                                  sigma2: float = 1.0, r2: float = 1.0, rng: np.random.Generator) -> list:
+    """:func:`reduced_spiked_w2s` at several alignments ``zetas[k]`` (student ridge grid ``lam_s[k]``) on common
+    random numbers: the draws do not depend on ``zeta``, so they are made once, and element ``k`` is bit for bit what
+    :func:`reduced_spiked_w2s` returns at ``zeta = zetas[k]``, ``lam_s = lam_s[k]`` from a generator in ``rng``'s
+    state (``tests/test_laguerre.py``). ``rng`` advances as by one such call."""
     from .weighted_ridge import SpikedSample, check_spiked_args
 
-    d, n_t, n_s, lam_t, lam_s, g_s, g_t, zeta = check_spiked_args(d, n_t, n_s, lam_t, lam_s, g_s, g_t, zeta, sigma2,
-                                                                   r2)
+    if len(zetas) < 1 or len(lam_s) != len(zetas):
+        raise ValueError(f"zetas must be non-empty with one lam_s grid each, got {len(zetas)} alignments and "
+                         f"{len(lam_s)} grids")
+    args = [check_spiked_args(d, n_t, n_s, lam_t, ls, g_s, g_t, z, sigma2, r2) for ls, z in zip(lam_s, zetas)]
+    d, n_t, n_s, lam_t, _ls, g_s, g_t, _z = args[0]
     r = float(np.sqrt(r2))
+    # the draws, in this order: teacher bidiagonal and noise, the spike's sphere direction, student bidiagonal, frame
     diag, off, g = teacher_model(d, n_t, sigma2, r, rng)
     m = diag.size
-    # spike u = zeta e_1 + sqrt(1 - zeta^2) h, h uniform on the sphere of e_1^perp: active coords 2..m, null norm
     hg = rng.standard_normal(m - 1)
     tail = float(rng.chisquare(d - m)) if d > m else 0.0
+    if n_s is not None:
+        a_s, b_s = bidiagonal(d, n_s, rng)
+        diag_s, off_s = tridiagonal(a_s, b_s, n_s)
+        m_s = diag_s.size
+        if m_s > 1:  # the QR below (of an m x (1 + L_t) matrix) has min(m, 1 + L_t) columns whatever zeta is
+            H = _haar_frame(d - 1, min(m, 1 + lam_t.size), m_s - 1, rng)
     hn = np.sqrt(hg @ hg + tail)
-    s = np.sqrt(1.0 - zeta * zeta)
-    u_act = np.empty(m)
-    u_act[0] = zeta
-    u_act[1:] = s * hg / hn
-    u_null = s * np.sqrt(tail) / hn  # coefficient on the unit null direction n
-    # teacher vectors (L_t, m + 1): active part and coefficient on n
-    Bt = np.empty((lam_t.size, m + 1))
-    for i, lam in enumerate(lam_t):
-        x0 = _tri_solve(diag, off, lam, g)
-        Au = _tri_solve(diag, off, lam, u_act)
-        c = lam * (1.0 - g_t)
-        alpha = c * (u_act @ x0) / (1.0 - c * (u_act @ Au + u_null * u_null / lam))
-        Bt[i, :m] = x0 + alpha * Au
-        Bt[i, m] = alpha * u_null / lam
+    x0s = [_tri_solve(diag, off, lam, g) for lam in lam_t]
     e1 = np.zeros(m + 1)
     e1[0] = r
-    R_t = np.sum((Bt - e1) ** 2, axis=1)
-    u_full = np.concatenate([u_act, [u_null]])
-    if n_s is None:
-        R_s = np.empty((lam_t.size, lam_s.size, g_s.size))
-        ub = Bt @ u_full
-        for j, ls in enumerate(lam_s):
-            for l, gg in enumerate(g_s):
-                Bs = Bt / (1.0 + ls) + np.outer(ub * (1.0 / (1.0 + ls * gg) - 1.0 / (1.0 + ls)), u_full)
-                R_s[:, j, l] = np.sum((Bs - e1) ** 2, axis=1)
-        return SpikedSample(lam_t, lam_s, g_s, R_t, R_s)
-    a_s, b_s = bidiagonal(d, n_s, rng)
-    diag_s, off_s = tridiagonal(a_s, b_s, n_s)
-    m_s = diag_s.size
-    vecs = np.vstack([u_full, Bt])  # (1 + L_t, m + 1)
-    Vs = np.zeros((vecs.shape[0], m_s))
-    Vs[:, 0] = vecs[:, 0]
-    if m_s > 1:
-        Q, Rq = np.linalg.qr(vecs[:, 1:].T)  # e_1^perp parts in an orthonormal basis
-        H = _haar_frame(d - 1, Q.shape[1], m_s - 1, rng)
-        Vs[:, 1:] = Rq.T @ H.T
-    w = Vs[0]
-    u_null2 = max(0.0, 1.0 - float(w @ w))
-    R_s = _spiked_reduced_student(diag_s, off_s, np.ascontiguousarray(Vs[1:]), w, u_null2, r, lam_s, g_s)
-    return SpikedSample(lam_t, lam_s, g_s, R_t, R_s)
+    out = []
+    for (_d, _nt, _ns, _lt, lam_s_k, _gs, _gt, zeta) in args:
+        # spike u = zeta e_1 + sqrt(1 - zeta^2) h, h uniform on the sphere of e_1^perp: active coords 2..m, null norm
+        s = np.sqrt(1.0 - zeta * zeta)
+        u_act = np.empty(m)
+        u_act[0] = zeta
+        u_act[1:] = s * hg / hn
+        u_null = s * np.sqrt(tail) / hn  # coefficient on the unit null direction n
+        # teacher vectors (L_t, m + 1): active part and coefficient on n
+        Bt = np.empty((lam_t.size, m + 1))
+        for i, lam in enumerate(lam_t):
+            x0 = x0s[i]
+            Au = _tri_solve(diag, off, lam, u_act)
+            c = lam * (1.0 - g_t)
+            alpha = c * (u_act @ x0) / (1.0 - c * (u_act @ Au + u_null * u_null / lam))
+            Bt[i, :m] = x0 + alpha * Au
+            Bt[i, m] = alpha * u_null / lam
+        R_t = np.sum((Bt - e1) ** 2, axis=1)
+        u_full = np.concatenate([u_act, [u_null]])
+        if n_s is None:
+            R_s = np.empty((lam_t.size, lam_s_k.size, g_s.size))
+            ub = Bt @ u_full
+            for j, ls in enumerate(lam_s_k):
+                for l, gg in enumerate(g_s):
+                    Bs = Bt / (1.0 + ls) + np.outer(ub * (1.0 / (1.0 + ls * gg) - 1.0 / (1.0 + ls)), u_full)
+                    R_s[:, j, l] = np.sum((Bs - e1) ** 2, axis=1)
+            out.append(SpikedSample(lam_t, lam_s_k, g_s, R_t, R_s))
+            continue
+        vecs = np.vstack([u_full, Bt])  # (1 + L_t, m + 1)
+        Vs = np.zeros((vecs.shape[0], m_s))
+        Vs[:, 0] = vecs[:, 0]
+        if m_s > 1:
+            Q, Rq = np.linalg.qr(vecs[:, 1:].T)  # e_1^perp parts in an orthonormal basis
+            Vs[:, 1:] = Rq.T @ H.T
+        w = Vs[0]
+        u_null2 = max(0.0, 1.0 - float(w @ w))
+        R_s = _spiked_reduced_student(diag_s, off_s, np.ascontiguousarray(Vs[1:]), w, u_null2, r, lam_s_k, g_s)
+        out.append(SpikedSample(lam_t, lam_s_k, g_s, R_t, R_s))
+    return out

@@ -146,3 +146,26 @@ def test_reduced_spiked_edges_and_consistency():
         L.reduced_spiked_w2s(10, 10, 10, [0.0], [0.1], [0.5], zeta=0.5, rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match="zeta"):
         L.reduced_spiked_w2s(10, 10, 10, [0.1], [0.1], [0.5], zeta=1.5, rng=np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("d, n_t, n_s", [(3, 1, 1), (40, 80, 20), (60, 30, None), (200, 100, 400), (5, 2, 50)])
+def test_alignments_on_common_draws_equal_one_call_per_alignment(d, n_t, n_s):
+    """Element k of the multi-alignment simulator is one call at zetas[k] from the same seed, bit for bit, and the
+    generator advances as by one call; a wrong alignment (another zeta) gives other risks."""
+    zetas, lam_s = [0.0, 0.45, 1.0], [[0.2, 1.5], [0.7], [0.3, 0.9, 4.0]]
+    kw = dict(g_t=0.4, sigma2=0.8, r2=1.2)
+    rng = np.random.default_rng(11)
+    got = L.reduced_spiked_w2s_alignments(d, n_t, n_s, [0.1, 2.0], lam_s, [0.0, 0.6], zetas=zetas, rng=rng, **kw)
+    for k, (z, ls) in enumerate(zip(zetas, lam_s)):
+        one = np.random.default_rng(11)
+        ref = L.reduced_spiked_w2s(d, n_t, n_s, [0.1, 2.0], ls, [0.0, 0.6], zeta=z, rng=one, **kw)
+        assert np.array_equal(got[k].R_t, ref.R_t) and np.array_equal(got[k].R_s, ref.R_s)
+        assert rng.bit_generator.state == one.bit_generator.state
+    other = L.reduced_spiked_w2s(d, n_t, n_s, [0.1, 2.0], lam_s[1], [0.0, 0.6], zeta=0.5,
+                                 rng=np.random.default_rng(11), **kw)
+    assert not np.array_equal(other.R_s, got[1].R_s)
+    with pytest.raises(ValueError, match="zetas"):
+        L.reduced_spiked_w2s_alignments(d, n_t, n_s, [0.1], [[0.1]], [0.5], zetas=[0.1, 0.2],
+                                        rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="zeta"):
+        L.reduced_spiked_w2s_alignments(d, n_t, n_s, [0.1], [[0.1]], [0.5], zetas=[1.5], rng=np.random.default_rng(0))

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from w2s.kernels.laguerre import reduced_spiked_w2s
+from w2s.kernels.laguerre import reduced_spiked_w2s, reduced_spiked_w2s_alignments
 from w2s.kernels.rng import generator
 from w2s.kernels.weighted_ridge import block_rotation_penalty, general_weighted_w2s, spiked_w2s
 from w2s.theory import ridge as R
@@ -56,6 +56,18 @@ def spiked_simulator(params):
     if sim not in ("auto", "reduced", "full"):
         raise ValueError(f"simulator must be one of ('auto', 'reduced', 'full'), got {sim!r}")
     return spiked_w2s if sim == "full" else reduced_spiked_w2s
+
+
+def _common_draws(p, d, n_t, n_s, lam_t, lam_s, g_s, zetas, seed):
+    """One replicate at each alignment ``zetas[k]`` (student grid ``lam_s[k]``) on the same design and noise: the
+    generator seeded by ``seed`` for each. The reduced simulator makes the draws once for all alignments (the same
+    samples bit for bit as one call per alignment)."""
+    kw = dict(sigma2=p["sigma2"], r2=p["r2"])
+    sim = spiked_simulator(p)
+    if sim is reduced_spiked_w2s:
+        return reduced_spiked_w2s_alignments(d, n_t, n_s, lam_t, lam_s, g_s, zetas=zetas, rng=np.random.default_rng(seed),
+                                             **kw)
+    return [sim(d, n_t, n_s, lam_t, ls, g_s, zeta=z, rng=np.random.default_rng(seed), **kw) for ls, z in zip(lam_s, zetas)]
 
 #: Falsifier of the claims on differences of risks. On the d <= 256 ladders of the full simulator a gap of
 #: O(0.02-0.05) resolved only to ~10%, and 20% was declared; on the reduced simulator's ladders (d up to 32768)
@@ -206,13 +218,11 @@ def _aligned_simulate(p, d, rng, reps):
     lam_t = p["sigma2"] * p["gamma_t"] / p["r2"]
     n_t = _n(d, p["gamma_t"])
     out = np.empty((reps, 2 * len(p["zetas"])))
-    sim = spiked_simulator(p)
+    lam_s = [[T.optimal_aligned_student_infinite_data(lam_t, p["gamma_t"], z, p["sigma2"], p["r2"])[0]]
+             for z in p["zetas"]]
     for r in range(reps):
         seed = rng.integers(2**63)
-        for k, z in enumerate(p["zetas"]):
-            lam_s, _ = T.optimal_aligned_student_infinite_data(lam_t, p["gamma_t"], z, p["sigma2"], p["r2"])
-            s = sim(d, n_t, None, [lam_t], [lam_s], [0.0], zeta=z, sigma2=p["sigma2"], r2=p["r2"],
-                           rng=np.random.default_rng(seed))
+        for k, s in enumerate(_common_draws(p, d, n_t, None, [lam_t], lam_s, [0.0], p["zetas"], seed)):
             out[r, 2 * k] = s.R_s[0, 0, 0] / s.R_t[0]
             out[r, 2 * k + 1] = s.R_s[0, 0, 0] - s.R_t[0]
     return out
@@ -259,12 +269,11 @@ def _zeta_c_simulate(p, d, rng, reps):
     _zc, zs = _zeta_c_points(p)
     lam_s = [T.optimal_aligned_student(lam_t, p["gamma_t"], p["gamma_s"], z, p["sigma2"], p["r2"]).lam_s for z in zs]
     out = np.empty((reps, 2))
-    sim = spiked_simulator(p)
     for r in range(reps):
         seed = rng.integers(2**63)
-        for k, z in enumerate(zs):
-            s = sim(d, _n(d, p["gamma_t"]), _n(d, p["gamma_s"]), [lam_t], [lam_s[k]], [0.0], zeta=z,
-                           sigma2=p["sigma2"], r2=p["r2"], rng=np.random.default_rng(seed))
+        samples = _common_draws(p, d, _n(d, p["gamma_t"]), _n(d, p["gamma_s"]), [lam_t], [[ls] for ls in lam_s],
+                                [0.0], zs, seed)
+        for k, s in enumerate(samples):
             out[r, k] = s.R_s[0, 0, 0] - s.R_t[0]
     return out
 
