@@ -868,13 +868,9 @@ def _gram_chain_batched_kernel(states, Sp0, Sq0, p, q, dim_par, dim_perp, c_par,
                 for j in range(k):
                     Sp[i, j, b] = Sp0[i0, i, j]
                     Sq[i, j, b] = Sq0[i0, i, j]
-        if one == 1:
+        if one:
             _chain_block_one(st, Sp, p, dim_par, c_par, a, tau, act, dact, link, transform, loss, update, steps, eta,
                              record_steps, out[lo:lo + nb], hit_level, hits[lo:lo + nb], nb)
-        elif one == 2:
-            _chain_block_one_two_parts(st, Sp, Sq, p, dim_par, dim_perp, c_par, c_perp, a, tau, act, dact, link,
-                                       transform, loss, update, steps, eta, record_steps, out[lo:lo + nb], hit_level,
-                                       hits[lo:lo + nb], nb)
         else:
             _chain_block(st, Sp, Sq, p, q, dim_par, dim_perp, c_par, c_perp, a, tau, act, dact, link, transform,
                          loss, update, steps, eta, record_steps, out[lo:lo + nb], hit_level, hits[lo:lo + nb], nb)
@@ -1010,167 +1006,6 @@ def _chain_block_one(st, Sp, p, dim_par, c_par, a, tau, act, dact, link, transfo
                         out[b, nr, 0, 1] = n11 + 0.0
 
 
-@ijit
-def _chol2(s00, s10, s11):
-    """Semidefinite Cholesky of ``[[s00, s10], [s10, s11]]`` (as :func:`_block_cholesky` for ``k = 2``): ``(l00, l10,
-    l11, rank)``."""
-    d0 = s00
-    ok = d0 > _RANK_TOL * max(s00, 1e-300)
-    l00 = np.sqrt(d0) if ok else 0.0
-    rank = 1 if ok else 0
-    l10 = s10 / l00 if l00 != 0.0 else 0.0
-    d1 = s11
-    d1 -= l10 * l10
-    ok = d1 > _RANK_TOL * max(s11, 1e-300)
-    l11 = np.sqrt(d1) if ok else 0.0
-    rank += 1 if ok else 0
-    return l00, l10, l11, rank
-
-
-@ijit
-def _fields2(s, l00, l10, l11, rank, c, dim, dd, cc, fast):
-    """One part's draws and fields (as :func:`_block_fields` with the chi-square of :func:`_chain_block`):
-    ``(e0, e1, |x^part|^2)``; ``dd[rank]``, ``cc[rank]``, ``fast[rank]``: Marsaglia-Tsang constants of the
-    chi-square with ``dim - rank`` degrees of freedom."""
-    g0 = normal(s)
-    g1 = normal(s)
-    x = 2.0 * gamma_core(s, dd[rank], cc[rank]) if fast[rank] else chi2(s, float(dim - rank))
-    sq = 0.0
-    if l00 != 0.0:
-        sq += g0 * g0
-    if l11 != 0.0:
-        sq += g1 * g1
-    e0 = 0.0
-    if l00 != 0.0:
-        e0 += l00 * g0
-    e0 = c * e0
-    e1 = 0.0
-    if l00 != 0.0:
-        e1 += l10 * g0
-    if l11 != 0.0:
-        e1 += l11 * g1
-    e1 = c * e1
-    return e0, e1, c * c * (sq + x)
-
-
-@ijit
-def _gamma_constants(dim):
-    """Marsaglia-Tsang constants of the chi-square with ``dim - rank`` degrees of freedom, ``rank = 0, 1, 2``."""
-    dd = np.zeros(3)
-    cc = np.zeros(3)
-    fast = np.zeros(3, np.bool_)
-    for rank in range(3):
-        a = 0.5 * float(dim - rank)
-        if a >= 1.0:
-            fast[rank] = True
-            dd[rank] = a - 1.0 / 3.0
-            cc[rank] = 1.0 / np.sqrt(9.0 * dd[rank])
-    return dd, cc, fast
-
-
-@jit
-def _chain_block_one_two_parts(st, Sp, Sq, p, dim_par, dim_perp, c_par, c_perp, a, tau, act, dact, link, transform,
-                               loss, update, steps, eta, record_steps, out, hit_level, hits, nb):
-    """:func:`_chain_block` for one neuron and one direction with inputs in both parts (``p = q = 1``, ``c_perp > 0``:
-    W2S with leakage outside ``V_kappa``): the two ``2 x 2`` Gram matrices in six scalars per lane and a lane's step
-    in one pass, as :func:`_chain_block_one` does for one part. Every lane does the general block's operations in its
-    order (the parallel part's draws, then the complement's, then the label noise): the result is
-    :func:`_chain_block`'s bit for bit (``tests/test_elicitation.py``)."""
-    B = Sp.shape[2]
-    p00 = np.empty(B)
-    p01 = np.empty(B)  # upper triangles (read by the update)
-    p10 = np.empty(B)  # lower triangles (read by the Cholesky factorisation and the records)
-    p11 = np.empty(B)
-    q00 = np.empty(B)
-    q01 = np.empty(B)
-    q10 = np.empty(B)
-    q11 = np.empty(B)
-    live = np.zeros(B, np.bool_)
-    for b in range(nb):
-        p00[b], p01[b], p10[b], p11[b] = Sp[0, 0, b], Sp[0, 1, b], Sp[1, 0, b], Sp[1, 1, b]
-        q00[b], q01[b], q10[b], q11[b] = Sq[0, 0, b], Sq[0, 1, b], Sq[1, 0, b], Sq[1, 1, b]
-        live[b] = True
-        hits[b] = -1
-    nlive = nb
-    idx = np.arange(B)
-    nidx = nb
-    a0 = a[0]
-    ddp, ccp, fastp = _gamma_constants(dim_par)
-    ddq, ccq, fastq = _gamma_constants(dim_perp)
-    rec_norms = out.shape[3] > 1
-    rec_hit = out.shape[1] > record_steps.shape[0]
-    nr = record_steps.shape[0]
-    kk = 0
-    for step in range(steps + 1):
-        if kk < nr and record_steps[kk] == step:
-            for b in range(nb):
-                if live[b] or hits[b] == step:
-                    out[b, kk, 0, 0] = p10[b] + q10[b]
-                    if rec_norms:
-                        out[b, kk, 0, 1] = p11[b] + q11[b]
-            kk += 1
-        if step == steps or nlive == 0:
-            break
-        if nlive < nidx:
-            j = 0
-            for t in range(nidx):
-                if live[idx[t]]:
-                    idx[j] = idx[t]
-                    j += 1
-            nidx = j
-        for t in range(nidx):
-            b = idx[t]
-            s = st[b]
-            a00, a10, a11, ra = _chol2(p00[b], p10[b], p11[b])
-            b00, b10, b11, rb = _chol2(q00[b], q10[b], q11[b])
-            e0, e1, xp = _fields2(s, a00, a10, a11, ra, c_par, dim_par, ddp, ccp, fastp)
-            f0, f1, xq = _fields2(s, b00, b10, b11, rb, c_perp, dim_perp, ddq, ccq, fastq)
-            zeta = normal(s) if tau > 0.0 else 0.0
-            xsq = xp + xq
-            v = _horner(link, e0 + f0)
-            if tau > 0.0:
-                v += tau * zeta
-            yt = _horner(transform, v)
-            lj = e1 + f1
-            if loss == 1:
-                fsum = 0.0
-                fsum += a0 * _horner(act, lj)
-                yt = yt - fsum / p
-            u = a0 * yt * _horner(dact, lj)
-            if update == 0:
-                sh = 1.0 - eta * u * lj
-                bb = eta * u
-                nsq = sh * sh * (p11[b] + q11[b]) + 2.0 * sh * bb * lj + bb * bb * xsq
-                inv = 1.0 / np.sqrt(nsq)
-                al = sh * inv
-                be = bb * inv
-            else:
-                al = 1.0
-                be = eta * u
-            # Gram updates (as _block_update, with alpha = 1, beta = 0 for the direction)
-            n00 = 1.0 * 1.0 * p00[b] + 1.0 * 0.0 * e0 + 0.0 * 1.0 * e0 + 0.0 * 0.0 * xp
-            n01 = 1.0 * al * p01[b] + 1.0 * be * e0 + 0.0 * al * e1 + 0.0 * be * xp
-            n11 = al * al * p11[b] + al * be * e1 + be * al * e1 + be * be * xp
-            p00[b], p01[b], p10[b], p11[b] = n00, n01, n01, n11
-            m00 = 1.0 * 1.0 * q00[b] + 1.0 * 0.0 * f0 + 0.0 * 1.0 * f0 + 0.0 * 0.0 * xq
-            m01 = 1.0 * al * q01[b] + 1.0 * be * f0 + 0.0 * al * f1 + 0.0 * be * xq
-            m11 = al * al * q11[b] + al * be * f1 + be * al * f1 + be * be * xq
-            q00[b], q01[b], q10[b], q11[b] = m00, m01, m01, m11
-            if hit_level > 0.0 and abs(n01 + m01) >= hit_level:
-                live[b] = False
-                hits[b] = step + 1
-                nlive -= 1
-                if rec_hit:
-                    out[b, nr, 0, 0] = n01 + m01
-                    if rec_norms:
-                        out[b, nr, 0, 1] = n11 + m11
-
-
-def _fused_two_parts(p, q, c_perp, dim_perp) -> bool:
-    """Whether a chain takes :func:`_chain_block_one_two_parts`: one neuron, one direction, inputs in both parts."""
-    return bool(p == 1 and q == 1 and c_perp > 0.0 and dim_perp > 0)
-
-
 def _fused_one(p, q, c_perp, dim_perp, Sq) -> bool:
     """Whether a chain takes :func:`_chain_block_one`: one neuron, one direction, and nothing in the complement
     (no inputs there and ``S_perp = 0``)."""
@@ -1265,6 +1100,5 @@ def gram_chain(state, *, p, d, r=None, steps, eta, act, link, transform=(0.0, 1.
     if int(block) == 0:
         _gram_chain_kernel(*args)
     else:
-        one = 1 if _fused_one(p, q, c_perp, dim_perp, Sq) else 2 if _fused_two_parts(p, q, c_perp, dim_perp) else 0
-        _gram_chain_batched_kernel(*args, int(block), one)
+        _gram_chain_batched_kernel(*args, int(block), _fused_one(p, q, c_perp, dim_perp, Sq))
     return out if hit_level is None else (out, hits)
