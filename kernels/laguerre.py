@@ -423,7 +423,7 @@ def reduced_spiked_w2s_alignments(d: int, n_t: int, n_s: int | None, lam_t, lam_
         Vs = np.zeros((vecs.shape[0], m_s))
         Vs[:, 0] = vecs[:, 0]
         if m_s > 1:
-            Q, Rq = np.linalg.qr(vecs[:, 1:].T)  # e_1^perp parts in an orthonormal basis
+            _, Rq = np.linalg.qr(vecs[:, 1:].T)  # e_1^perp parts in an orthonormal basis
             Vs[:, 1:] = Rq.T @ H.T
         w = Vs[0]
         u_null2 = max(0.0, 1.0 - float(w @ w))

@@ -58,9 +58,9 @@ def draw_diagonals(lam, n: int, rng: np.random.Generator, noise: bool = True) ->
     p = lam.size
     X = rng.standard_normal((n, p)) * np.sqrt(lam)
     if n > p + 1:
-        Z = X / np.sqrt(lam)
         if not noise:
             return Diagonals(np.ones(p), lam.copy(), float("nan"))
+        Z = X / np.sqrt(lam)
         c = cho_factor(Z.T @ Z, lower=True)
         return Diagonals(np.ones(p), lam.copy(), float(np.trace(cho_solve(c, np.eye(p)))))
     L = cholesky(X @ X.T, lower=True)

@@ -289,7 +289,8 @@ def risk_vs_n(run, figdir: Path, seed: int):
         p = int(round(prm["p_over_n"] * n))
         lam, b = T.scaling_target(p, prm["alpha"], prm["beta"])
         th = _surrogates(lam, b, n)
-        sims.append(np.mean([sign_averaged_risk(draw_diagonals(lam, n, rng, noise=False), lam, b, th) for _ in range(10)], axis=0))
+        sims.append(np.mean([sign_averaged_risk(draw_diagonals(lam, n, rng, noise=False), lam, b, th)
+                             for _ in range(10)], axis=0))
     sims = np.array(sims)
     for k, lab in enumerate(labels):
         ax.loglog(ns, curves[:, k], color=f"C{k}", label=lab)

@@ -65,9 +65,11 @@ def _common_draws(p, d, n_t, n_s, lam_t, lam_s, g_s, zetas, seed):
     kw = dict(sigma2=p["sigma2"], r2=p["r2"])
     sim = spiked_simulator(p)
     if sim is reduced_spiked_w2s:
-        return reduced_spiked_w2s_alignments(d, n_t, n_s, lam_t, lam_s, g_s, zetas=zetas, rng=np.random.default_rng(seed),
-                                             **kw)
-    return [sim(d, n_t, n_s, lam_t, ls, g_s, zeta=z, rng=np.random.default_rng(seed), **kw) for ls, z in zip(lam_s, zetas)]
+        return reduced_spiked_w2s_alignments(d, n_t, n_s, lam_t, lam_s, g_s, zetas=zetas,
+                                             rng=np.random.default_rng(seed), **kw)
+    return [sim(d, n_t, n_s, lam_t, ls, g_s, zeta=z, rng=np.random.default_rng(seed), **kw)
+            for ls, z in zip(lam_s, zetas)]
+
 
 #: Falsifier of the claims on differences of risks. On the d <= 256 ladders of the full simulator a gap of
 #: O(0.02-0.05) resolved only to ~10%, and 20% was declared; on the reduced simulator's ladders (d up to 32768)
