@@ -28,7 +28,7 @@ import numpy as np
 
 from numba import prange
 
-from ._jit import ijit, pjit
+from ._jit import jit, pjit
 from .gauss_rng import chi2, normal, stream_states
 from .rng import bartlett_factors
 
@@ -102,7 +102,8 @@ def _lstsq(Phi, y):
 
 # ----- reduced sampler: numba kernel -------------------------------------------------------------------------------
 
-@ijit
+@jit  # a real call, not inlined: its three inlined copies (each with the RNG's inlined draws) took the parallel
+# kernel's compilation to ~100 s; the call costs nanoseconds against the O(d^2) draws of one call
 def _bartlett_solve(s, L, g, d, m):
     """Draw ``L`` (Bartlett factor of ``Wishart_d(m, I)``, its first ``d x d`` block) and ``g ~ N(0, I_d)`` from the
     stream ``s``, in this order (diagonal and sub-diagonal row by row, then ``g``), and overwrite ``g`` with
