@@ -8,6 +8,7 @@ the same verdicts as in the full CLI run. Running one family's test file therefo
 
 import pytest
 
+from w2s.validation.family_checks import FAMILY_BLOCKS
 from w2s.validation.registry import builtin_families, builtin_registry
 from w2s.validation.runner import LocalExecutor, ProcessExecutor, run_claims
 
@@ -40,7 +41,9 @@ def certify_family(request, tier, n_tests):
             claims = builtin_registry().family(family)
             if not claims:
                 raise LookupError(f"no built-in claim in family {family!r}")
-            cache[family] = run_claims(claims, tier=tier, seed=seed, n_tests=n_tests, executor=executor)
+            # blocks kept in memory: the end-to-end tests judge their wrong formulas on the same draws (family_checks.rerun)
+            cache[family] = run_claims(claims, tier=tier, seed=seed, n_tests=n_tests, executor=executor,
+                                       store=FAMILY_BLOCKS)
         return cache[family]
 
     return run

@@ -18,23 +18,95 @@ session, with the same draws and Bonferroni ``z_crit`` as the full ``w2s certify
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from .registry import builtin_registry
 from .stats import POWER_MIN, rejection_power
 
-__all__ = ["explain", "family_tests", "rerun_executor"]
+__all__ = ["explain", "family_tests", "rerun", "rerun_executor", "MemoryBlocks", "FAMILY_BLOCKS"]
 
 #: Worker processes of end-to-end reruns (deliberately wrong claims); set from ``--jobs`` by the root conftest.
 RERUN_JOBS = 1
 
 
 def rerun_executor():
-    """The executor for a test's own certification runs (``--jobs`` forked workers, as the family run): wrong claims
-    draw their own replicates, and in one process they would cost the suite several minutes."""
+    """The executor for a test's own certification runs (``--jobs`` forked workers, as the family run): claims that
+    draw their own replicates would cost the suite several minutes in one process."""
     from .runner import LocalExecutor, ProcessExecutor
 
     return ProcessExecutor(RERUN_JOBS) if RERUN_JOBS > 1 else LocalExecutor()
+
+
+def _draw_identity(claim) -> tuple:
+    """What a claim's raw blocks depend on besides the task key: the simulator object and its parameters."""
+    from .store import _canonical, _jsonable
+
+    shared = getattr(claim.simulate, "shared", None)
+    if shared is not None:
+        return (shared, _canonical(_jsonable(dict(shared.params))))
+    return (claim.simulate, _canonical(_jsonable(dict(claim.params))))
+
+
+class MemoryBlocks:
+    """The raw blocks of this process's certification runs, kept in memory (the ``store`` interface of
+    :func:`~w2s.validation.runner.run_claims`: ``begin``, ``load``, ``save``). A block is found again only for the
+    same task key (simulation key, ``d``, block, replicates, seed) and the same simulator object with the same
+    parameters, so a claim whose simulation changed never sees another simulation's draws."""
+
+    def __init__(self):
+        self._blocks: dict[tuple, tuple[object, float]] = {}
+
+    def begin(self) -> None:
+        pass
+
+    def load(self, task):
+        return self._blocks.get((task.key, _draw_identity(task.claim)))
+
+    def save(self, task, raw, seconds) -> bool:
+        self._blocks[(task.key, _draw_identity(task.claim))] = (raw, float(seconds))
+        return True
+
+
+#: the blocks of the family runs of this pytest process (``validation/conftest.py``), for :func:`rerun`
+FAMILY_BLOCKS = MemoryBlocks()
+
+
+def rerun(claims, run):
+    """Certify variants of a family's claims (deliberately wrong predictions, finite-size models, falsifiers) as
+    ``w2s certify`` would, at the family run's tier, seed and Bonferroni ``n_tests``; the :class:`RunResult`.
+
+    A variant that keeps a certified claim's simulation (the same simulator object, parameters and ladder) is judged
+    on that claim's own draws, the very data that certified the right formula: it is run under the original's id,
+    so that its blocks are the family run's (:data:`FAMILY_BLOCKS`), and its result carries the variant again.
+    A variant with a simulation of its own draws its own replicates, as any new claim would."""
+    from .runner import RunResult, run_claims
+
+    def kw():
+        return dict(tier=run.tier, seed=run.seed, n_tests=run.n_tests, store=FAMILY_BLOCKS,
+                    executor=rerun_executor())
+
+    claims = list(claims)
+    certified = [r.claim for r in run.results]
+    slots: list = [None] * len(claims)
+    fresh = []
+    seconds = 0.0
+    for i, c in enumerate(claims):
+        same = [o for o in certified if _draw_identity(o) == _draw_identity(c) and o.sim_key.startswith("claim:")
+                and o.ladder(run.tier) == c.ladder(run.tier)]
+        if not same:
+            fresh.append(i)
+            continue
+        res = run_claims([dataclasses.replace(c, id=same[0].id)], **kw())
+        seconds += res.seconds
+        slots[i] = dataclasses.replace(res.results[0], claim=c)
+    if fresh:
+        res = run_claims([claims[i] for i in fresh], **kw())
+        seconds += res.seconds
+        for i, r in zip(fresh, res.results):
+            slots[i] = r
+    return RunResult(slots, run.tier, run.seed, run.family_alpha, run.z_crit, run.n_tests, seconds)
 
 
 def explain(result) -> str:

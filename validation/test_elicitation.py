@@ -11,9 +11,8 @@ import numpy as np
 
 from w2s.theory import elicitation as E
 from w2s.validation.claims.elicitation import labels
-from w2s.validation.family_checks import family_tests, rerun_executor
+from w2s.validation.family_checks import family_tests, rerun
 from w2s.validation.registry import Ladder, builtin_registry
-from w2s.validation.runner import run_claims
 
 FAMILY = "elicitation"
 _CHECKS = family_tests(FAMILY)
@@ -34,7 +33,7 @@ def test_family_has_the_required_claims():
 
 
 def _verdict(claim, run):
-    return run_claims([claim], tier=run.tier, seed=run.seed, n_tests=run.n_tests, executor=rerun_executor()).results[0].verdict
+    return rerun([claim], run).results[0].verdict
 
 
 def test_ode_without_the_noise_term_is_rejected(run):

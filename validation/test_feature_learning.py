@@ -9,9 +9,8 @@ import dataclasses
 import numpy as np
 
 from w2s.theory import feature_learning as T
-from w2s.validation.family_checks import family_tests, rerun_executor
+from w2s.validation.family_checks import family_tests, rerun
 from w2s.validation.registry import builtin_registry
-from w2s.validation.runner import run_claims
 
 FAMILY = "feature_learning"
 _CHECKS = family_tests(FAMILY)
@@ -30,10 +29,10 @@ def test_wrong_alignment_is_rejected_end_to_end(run):
     claim = builtin_registry()["fl.teacher-alignment.linear.he2.gamma=0.5"]
     slip = dataclasses.replace(claim, id=claim.id + ".noise-dropped",
                                predict=lambda p: list(T.teacher_alignment(p["g_e"], p["g_h"], p["gamma"], 0.0)))
-    assert run_claims([slip], tier=run.tier, seed=run.seed, n_tests=run.n_tests, executor=rerun_executor()).results[0].verdict == "REJECTED"
+    assert rerun([slip], run).results[0].verdict == "REJECTED"
     off = dataclasses.replace(claim, id=claim.id + ".wrong-by-3pct",
                               predict=lambda p: np.asarray(claim.predict(p), float) * np.array([1.03, 1.0]))
-    assert run_claims([off], tier=run.tier, seed=run.seed, n_tests=run.n_tests, executor=rerun_executor()).results[0].verdict == "REJECTED"
+    assert rerun([off], run).results[0].verdict == "REJECTED"
 
 
 def _wrong_recursion(p, *, cross_term=True, renormalise=True):
@@ -65,7 +64,7 @@ def test_wrong_multi_step_recursion_is_rejected_end_to_end(run):
     wrong = [dataclasses.replace(claim, id=claim.id + "." + name,
                                  predict=lambda p, kw=kw: multi_step_predict(p, _wrong_recursion(p, **kw)))
              for name, kw in (("no-cross-term", dict(cross_term=False)), ("no-renormalisation", dict(renormalise=False)))]
-    results = run_claims(wrong, tier=run.tier, seed=run.seed, n_tests=run.n_tests, executor=rerun_executor()).results  # one shared draw
+    results = rerun(wrong, run).results  # one shared draw
     assert [r.verdict for r in results] == ["REJECTED", "REJECTED"]
 
 
@@ -91,7 +90,7 @@ def test_wrong_bbp_threshold_is_rejected_end_to_end(run):
                                           p, p["eta"], lambda th, psi: T.spiked_singular_limits(th, psi * psi))),
                   dataclasses.replace(claim, id=claim.id + ".population-spike",
                                       predict=lambda p: population_spike(p, p["eta"]))]
-    results = run_claims(wrong, tier=run.tier, seed=run.seed, n_tests=run.n_tests, executor=rerun_executor()).results
+    results = rerun(wrong, run).results
     assert [r.verdict for r in results] == ["REJECTED"] * 4, [(r.claim.id, r.verdict) for r in results]
 
 
@@ -108,5 +107,5 @@ def test_wrong_subcritical_rate_is_rejected_end_to_end(run):
              "denominator-unsquared": lambda th, psi: (1.0 + th * th / psi) / (1.0 - th * th / math.sqrt(psi))}
     wrong = [dataclasses.replace(claim, id=f"{claim.id}.{k}", predict=lambda p, f=f: bbp_rate_predict(p, f))
              for k, f in slips.items()]
-    results = run_claims(wrong, tier=run.tier, seed=run.seed, n_tests=run.n_tests, executor=rerun_executor()).results
+    results = rerun(wrong, run).results
     assert [r.verdict for r in results] == ["REJECTED"] * 2, [(r.claim.id, r.verdict) for r in results]

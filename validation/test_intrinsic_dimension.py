@@ -8,15 +8,14 @@ import dataclasses
 
 from w2s.theory import intrinsic_dimension as T
 from w2s.validation.claims import intrinsic_dimension as C
-from w2s.validation.family_checks import family_tests, rerun_executor
+from w2s.validation.family_checks import family_tests, rerun
 from w2s.validation.registry import builtin_registry
-from w2s.validation.runner import run_claims
 
 globals().update(family_tests("intrinsic_dimension"))  # certified, power check, falsifier rejected: every claim
 
 
 def _verdicts(run, claims):
-    return [r.verdict for r in run_claims(claims, tier=run.tier, seed=run.seed, n_tests=run.n_tests, executor=rerun_executor()).results]
+    return [r.verdict for r in rerun(claims, run).results]
 
 
 def _wrong_exact(claim, name, transform):

@@ -12,9 +12,8 @@ import numpy as np
 import pytest
 
 from w2s.validation.claims.kl_misfit import SHARED, predictions
-from w2s.validation.family_checks import family_tests
+from w2s.validation.family_checks import family_tests, rerun
 from w2s.validation.registry import builtin_registry
-from w2s.validation.runner import ProcessExecutor, run_claims
 
 FAMILY = "kl_misfit"
 _CHECKS = family_tests(FAMILY)
@@ -55,10 +54,8 @@ WRONG = {
 
 
 @pytest.fixture(scope="module")
-def wrong_run(run, request):
-    jobs = request.config.getoption("--jobs")
-    out = run_claims([c for c, _ in WRONG.values()], tier=run.tier, seed=run.seed, n_tests=run.n_tests,
-                     executor=ProcessExecutor(jobs) if jobs > 1 else None)
+def wrong_run(run):
+    out = rerun([c for c, _ in WRONG.values()], run)
     return dict(zip(WRONG, out.results))
 
 

@@ -8,9 +8,8 @@ tests/test_misfit_gain.py.
 
 import dataclasses
 
-from w2s.validation.family_checks import family_tests, rerun_executor
+from w2s.validation.family_checks import family_tests, rerun
 from w2s.validation.registry import builtin_registry
-from w2s.validation.runner import run_claims
 
 globals().update(family_tests("misfit_gain"))  # certified, power check, falsifier rejected: every claim
 
@@ -28,5 +27,5 @@ def test_wrong_slack_formulas_are_rejected(run):
         dataclasses.replace(large, id=large.id + ".k+1", predict=lambda p: 2 * (p["k"] + 1) * p["misfit"]),
         dataclasses.replace(relu, id=relu.id + ".half", predict=lambda p: 0.5 * relu.predict(p)),
     ]
-    res = run_claims(wrong, tier=run.tier, seed=run.seed, n_tests=run.n_tests, executor=rerun_executor())
+    res = rerun(wrong, run)
     assert [r.verdict for r in res.results] == ["REJECTED"] * 4

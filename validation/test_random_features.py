@@ -10,15 +10,14 @@ import numpy as np
 
 from w2s.theory import random_features as T
 from w2s.validation.claims.random_features import problem
-from w2s.validation.family_checks import family_tests, rerun_executor
+from w2s.validation.family_checks import family_tests, rerun
 from w2s.validation.registry import builtin_registry
-from w2s.validation.runner import run_claims
 
 globals().update(family_tests("random_features"))  # certified, power check, falsifier rejected: every claim
 
 
 def _verdict(claim, run):
-    return run_claims([claim], tier=run.tier, seed=run.seed, n_tests=run.n_tests, executor=rerun_executor()).results[0].verdict
+    return rerun([claim], run).results[0].verdict
 
 
 def test_wrong_closed_forms_are_rejected_end_to_end(run):

@@ -11,9 +11,8 @@ import numpy as np
 from w2s.kernels.representations import simulate_w2s
 from w2s.theory import representations as T
 from w2s.validation.claims import representations as RC
-from w2s.validation.family_checks import family_tests, rerun_executor
+from w2s.validation.family_checks import family_tests, rerun
 from w2s.validation.registry import Ladder, builtin_registry
-from w2s.validation.runner import run_claims
 
 FAMILY = "representations"
 _CHECKS = family_tests(FAMILY)
@@ -55,7 +54,7 @@ def test_wrong_formulas_are_rejected_end_to_end(run):
     swapped = variant(".Pw-Ps-swapped", lambda Hw, Hs, y, rw, rs: T.prediction_gap(Hs, Hw, y, rs, rw))
     scaled = variant(".times-1.03", lambda Hw, Hs, y, rw, rs: 1.03 * T.prediction_gap(Hw, Hs, y, rw, rs))
     right = variant(".right", lambda Hw, Hs, y, rw, rs: T.prediction_gap(Hw, Hs, y, rw, rs))
-    res = run_claims([swapped, scaled, right], tier=run.tier, seed=run.seed, n_tests=run.n_tests, executor=rerun_executor())
+    res = rerun([swapped, scaled, right], run)
     assert res.results[0].verdict == "REJECTED"
     assert res.results[1].verdict == "REJECTED"
     assert res.results[2].verdict == "CERTIFIED"  # the same short ladder certifies the right formula
@@ -74,7 +73,7 @@ def test_wrong_population_limits_are_rejected_end_to_end(run):
         return [P.pred_gap, P.err_w, P.err_sc, P.err_w2s]
 
     slip = dataclasses.replace(pop, id=pop.id + ".gamma-dropped", predict=predict)
-    res = run_claims([off, slip], tier=run.tier, seed=run.seed, n_tests=run.n_tests, executor=rerun_executor())
+    res = rerun([off, slip], run)
     assert [r.verdict for r in res.results] == ["REJECTED", "REJECTED"]
 
 
@@ -93,5 +92,5 @@ def test_reversed_ranking_is_rejected_end_to_end(run):
     wrong = [dataclasses.replace(claim, id=claim.id + ".reversed",
                                  predict=lambda p: _rank_predict(p, ranking_values(p)[::-1])),
              dataclasses.replace(claim, id=claim.id + ".errors-reversed", predict=err_reversed)]
-    results = run_claims(wrong, tier=run.tier, seed=run.seed, n_tests=run.n_tests, executor=rerun_executor()).results
+    results = rerun(wrong, run).results
     assert [r.verdict for r in results] == ["REJECTED", "REJECTED"]

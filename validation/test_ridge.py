@@ -8,9 +8,8 @@ import dataclasses
 
 import numpy as np
 
-from w2s.validation.family_checks import family_tests, rerun_executor
+from w2s.validation.family_checks import family_tests, rerun
 from w2s.validation.registry import builtin_registry
-from w2s.validation.runner import run_claims
 
 FAMILY = "ridge"
 _CHECKS = family_tests(FAMILY)
@@ -23,6 +22,6 @@ def test_certifier_rejects_a_wrong_prediction_end_to_end(run):
     claim = builtin_registry()["ridge.same-inputs-student.gamma>1"]
     wrong = dataclasses.replace(claim, id=claim.id + ".wrong-by-5pct",
                                 predict=lambda p: np.asarray(claim.predict(p), float) * 1.05)
-    run = run_claims([wrong], tier=run.tier, seed=run.seed, n_tests=run.n_tests, executor=rerun_executor())
+    run = rerun([wrong], run)
     assert run.results[0].verdict == "REJECTED"
     assert not run.passed

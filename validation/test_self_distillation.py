@@ -12,9 +12,8 @@ import numpy as np
 import pytest
 
 from w2s.theory import self_distillation as T
-from w2s.validation.family_checks import family_tests
+from w2s.validation.family_checks import family_tests, rerun
 from w2s.validation.registry import builtin_registry
-from w2s.validation.runner import ProcessExecutor, run_claims
 
 FAMILY = "self_distillation"
 _CHECKS = family_tests(FAMILY)
@@ -63,11 +62,9 @@ WRONG = {
 
 
 @pytest.fixture(scope="module")
-def wrong_run(run, request):
-    jobs = request.config.getoption("--jobs")
+def wrong_run(run):
     claims = [dataclasses.replace(c, id=f"{c.id}.{tag}", predict=f) for tag, (c, f, _) in WRONG.items()]
-    out = run_claims(claims, tier=run.tier, seed=run.seed, n_tests=run.n_tests,
-                     executor=ProcessExecutor(jobs) if jobs > 1 else None)
+    out = rerun(claims, run)
     return {tag: res for tag, res in zip(WRONG, out.results)}
 
 

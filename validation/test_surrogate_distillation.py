@@ -12,9 +12,8 @@ from threadpoolctl import threadpool_limits
 
 from w2s.theory import surrogate_distillation as T
 from w2s.validation.claims.surrogate_distillation import optimality_claim
-from w2s.validation.family_checks import family_tests, rerun_executor
+from w2s.validation.family_checks import family_tests, rerun
 from w2s.validation.registry import builtin_registry
-from w2s.validation.runner import run_claims
 
 globals().update(family_tests("surrogate_distillation"))  # certified, power check, falsifier rejected: every claim
 
@@ -28,7 +27,7 @@ def _one_blas_thread():
 
 
 def _verdict(claim, run):
-    return run_claims([claim], tier=run.tier, seed=run.seed, n_tests=run.n_tests, executor=rerun_executor()).results[0].verdict
+    return rerun([claim], run).results[0].verdict
 
 
 def test_a_wrong_optimal_surrogate_formula_is_rejected_end_to_end(run):

@@ -9,9 +9,8 @@ import dataclasses
 import numpy as np
 
 from w2s.theory import transfer as T
-from w2s.validation.family_checks import family_tests, rerun_executor
+from w2s.validation.family_checks import family_tests, rerun
 from w2s.validation.registry import builtin_registry
-from w2s.validation.runner import run_claims
 
 FAMILY = "transfer"
 _CHECKS = family_tests(FAMILY)
@@ -31,11 +30,11 @@ def test_wrong_predictions_are_rejected_end_to_end(run):
     claim = builtin_registry()["transfer.convex-hull-limit.biased"]
     slip = dataclasses.replace(claim, id=claim.id + ".bias-noise-dropped",
                                predict=lambda p: T.convex_hull_limit(p["K"], p["sigma2"], 0.0, p["design"])[0])
-    assert run_claims([slip], tier=run.tier, seed=run.seed, n_tests=run.n_tests, executor=rerun_executor()).results[0].verdict == "REJECTED"
+    assert rerun([slip], run).results[0].verdict == "REJECTED"
     floor = builtin_registry()["transfer.naive-fine-tuning-floor"]
     off = dataclasses.replace(floor, id=floor.id + ".wrong-by-3pct",
                               predict=lambda p: np.asarray(floor.predict(p), float) * 1.03)
-    assert run_claims([off], tier=run.tier, seed=run.seed, n_tests=run.n_tests, executor=rerun_executor()).results[0].verdict == "REJECTED"
+    assert rerun([off], run).results[0].verdict == "REJECTED"
 
 
 def test_exact_bias_removal_is_rejected_in_the_paper_setting(run):
@@ -66,7 +65,7 @@ def test_exact_bias_removal_is_rejected_in_the_paper_setting(run):
         # resolution scales of the right claim (a predicted 0 has no relative scale of its own)
         wrong = dataclasses.replace(claim, id=f"{claim.id}.{predict.__name__}", predict=predict,
                                     scale=tuple(abs(v) for v in claim.prediction()))
-        assert run_claims([wrong], tier=run.tier, seed=run.seed, n_tests=run.n_tests, executor=rerun_executor()).results[0].verdict == "REJECTED"
+        assert rerun([wrong], run).results[0].verdict == "REJECTED"
 
 
 def test_wrong_typical_rate_is_rejected_end_to_end(run):
@@ -75,5 +74,5 @@ def test_wrong_typical_rate_is_rejected_end_to_end(run):
     wrong = [dataclasses.replace(claim, id=claim.id + ".chernoff-rate",
                                  predict=lambda p: T.chernoff_rate(p["sigma2"], p["b2"], p["design"]).rate),
              dataclasses.replace(claim, id=claim.id + ".wrong-by-3pct", predict=lambda p: 1.03 * claim.predict(p))]
-    results = run_claims(wrong, tier=run.tier, seed=run.seed, n_tests=run.n_tests, executor=rerun_executor()).results
+    results = rerun(wrong, run).results
     assert [r.verdict for r in results] == ["REJECTED", "REJECTED"]

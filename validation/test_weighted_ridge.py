@@ -9,9 +9,8 @@ import dataclasses
 import numpy as np
 
 from w2s.theory import weighted_ridge as T
-from w2s.validation.family_checks import family_tests, rerun_executor
+from w2s.validation.family_checks import family_tests, rerun
 from w2s.validation.registry import builtin_registry
-from w2s.validation.runner import run_claims
 
 FAMILY = "weighted_ridge"
 _CHECKS = family_tests(FAMILY)
@@ -35,9 +34,9 @@ def test_spike_ignored_is_rejected_end_to_end(run):
                                     p["r2"], p["g_t"]) for _g in p["g_s"]]
 
     bad = dataclasses.replace(claim, id=claim.id + ".spike-ignored", predict=wrong)
-    out = run_claims([bad], tier=run.tier, seed=run.seed, n_tests=run.n_tests, executor=rerun_executor())
+    out = rerun([bad], run)
     assert out.results[0].verdict == "REJECTED"
     # and a 3% error in the spiked formula itself
     off = dataclasses.replace(claim, id=claim.id + ".wrong-by-3pct",
                               predict=lambda p: np.asarray(claim.predict(p), float) * 1.03)
-    assert run_claims([off], tier=run.tier, seed=run.seed, n_tests=run.n_tests, executor=rerun_executor()).results[0].verdict == "REJECTED"
+    assert rerun([off], run).results[0].verdict == "REJECTED"
