@@ -91,7 +91,7 @@ def rerun(claims, run):
     certified = [r.claim for r in run.results]
     slots: list = [None] * len(claims)
     fresh = []
-    seconds = 0.0
+    seconds, loaded, simulated = 0.0, 0, 0
     for i, c in enumerate(claims):
         same = [o for o in certified if _draw_identity(o) == _draw_identity(c) and o.sim_key.startswith("claim:")
                 and o.ladder(run.tier) == c.ladder(run.tier)]
@@ -99,14 +99,17 @@ def rerun(claims, run):
             fresh.append(i)
             continue
         res = run_claims([dataclasses.replace(c, id=same[0].id)], **kw())
-        seconds += res.seconds
+        seconds, loaded = seconds + res.seconds, loaded + res.blocks_loaded
+        simulated += res.blocks_simulated
         slots[i] = dataclasses.replace(res.results[0], claim=c)
     if fresh:
         res = run_claims([claims[i] for i in fresh], **kw())
-        seconds += res.seconds
+        seconds, loaded = seconds + res.seconds, loaded + res.blocks_loaded
+        simulated += res.blocks_simulated
         for i, r in zip(fresh, res.results):
             slots[i] = r
-    return RunResult(slots, run.tier, run.seed, run.family_alpha, run.z_crit, run.n_tests, seconds)
+    return RunResult(slots, run.tier, run.seed, run.family_alpha, run.z_crit, run.n_tests, seconds,
+                     blocks_loaded=loaded, blocks_simulated=simulated)
 
 
 def explain(result) -> str:
