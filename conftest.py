@@ -44,7 +44,10 @@ def pytest_xdist_auto_num_workers(config):
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    """Whole test files to a worker (xdist's ``loadfile``): a file's session fixtures are computed once."""
+    """Whole test files to a worker (xdist's ``loadfile``): a file's session fixtures are computed once. Replaces
+    only the default of ``-n`` (``load``); another ``--dist`` given on the command line is kept."""
+    if config.getoption("dist") != "load":
+        return None
     from xdist.scheduler import LoadFileScheduling
 
     return LoadFileScheduling(config, log)

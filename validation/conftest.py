@@ -41,7 +41,7 @@ def certify_family(request, tier, n_tests):
             claims = builtin_registry().family(family)
             if not claims:
                 raise LookupError(f"no built-in claim in family {family!r}")
-            # blocks kept in memory: the end-to-end tests judge their wrong formulas on the same draws (family_checks.rerun)
+            # blocks kept in memory: the end-to-end tests judge wrong formulas on these draws (family_checks.rerun)
             cache[family] = run_claims(claims, tier=tier, seed=seed, n_tests=n_tests, executor=executor,
                                        store=FAMILY_BLOCKS)
         return cache[family]

@@ -88,17 +88,21 @@ def rerun(claims, run):
                     executor=rerun_executor())
 
     claims = list(claims)
-    certified = [r.claim for r in run.results]
+    # certified claims with a simulation of their own, by what their draws depend on (shared simulations need no
+    # renaming: their key is the shared simulation's, so the store finds their blocks directly)
+    certified = {}
+    for r in run.results:
+        if r.claim.sim_key.startswith("claim:"):
+            certified.setdefault((_draw_identity(r.claim), r.claim.ladder(run.tier)), r.claim)
     slots: list = [None] * len(claims)
     fresh = []
     seconds, loaded, simulated = 0.0, 0, 0
     for i, c in enumerate(claims):
-        same = [o for o in certified if _draw_identity(o) == _draw_identity(c) and o.sim_key.startswith("claim:")
-                and o.ladder(run.tier) == c.ladder(run.tier)]
-        if not same:
+        same = certified.get((_draw_identity(c), c.ladder(run.tier)))
+        if same is None:
             fresh.append(i)
             continue
-        res = run_claims([dataclasses.replace(c, id=same[0].id)], **kw())
+        res = run_claims([dataclasses.replace(c, id=same.id)], **kw())
         seconds, loaded = seconds + res.seconds, loaded + res.blocks_loaded
         simulated += res.blocks_simulated
         slots[i] = dataclasses.replace(res.results[0], claim=c)
