@@ -57,6 +57,9 @@ __all__ = [
     "teacher_model",
     "laguerre_eigenvalues",
     "reduced_ridge_w2s",
+    "conditional_ridge_w2s",
+    "nonzero_tridiagonal",
+    "resolvent_traces",
     "STUDENTS",
 ]
 
@@ -303,6 +306,144 @@ def reduced_ridge_w2s(d: int, n_t: int, n_s: int | None, lam_t, lam_s=None, *, s
         H = _haar_frame(d - 1, rank, m_s - 1, rng)  # leading m_s - 1 rows of a Haar frame of e_1^perp
         V[:, 1:] = Rq.T @ H.T
     return RidgeW2SSample(lam_t, lam_s, R_t, _student_kernel(diag_s, off_s, V, r, lam_s))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Conditional (Rao-Blackwellised) ridge simulator: the risks averaged over everything but the two spectra
+# ---------------------------------------------------------------------------------------------------------------
+
+def nonzero_tridiagonal(alpha: np.ndarray, beta: np.ndarray, n: int, d: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(diag, off)`` of a ``k x k`` positive definite tridiagonal, ``k = min(n, d)``, whose eigenvalues are the
+    non-zero eigenvalues of ``S = X^T X / n`` for the bidiagonal ``(alpha, beta)`` of :func:`bidiagonal`:
+    ``T = B^T B / n`` itself when ``d <= n``, the dual ``B B^T / n`` (``n x n``) when ``d > n``."""
+    k = min(int(n), int(d))
+    if d <= n:
+        return tridiagonal(alpha, beta, n)
+    a = alpha[:k]
+    b = beta[:k]  # d > n: B is n x (n + 1), B_ii = alpha_i, B_{i,i+1} = beta_i
+    return (a * a + b * b) / n, b[:-1] * a[1:] / n
+
+
+@jit
+def _resolvent_traces(diag, off, lam):
+    m = diag.size
+    P = lam.size
+    t1 = np.zeros(P)
+    t2 = np.zeros(P)
+    piv = np.empty(P)
+    u = np.empty(P)
+    v = np.empty(P)
+    for p in range(P):
+        piv[p] = diag[0] + lam[p]
+        u[p] = 1.0 / piv[p]
+        v[p] = 0.0
+        t1[p] = u[p]
+        t2[p] = u[p] * u[p]
+    for i in range(1, m):
+        b2 = off[i - 1] * off[i - 1]
+        dg = diag[i]
+        for p in range(P):
+            q = b2 / piv[p]  # b^2 / piv_{i-1}
+            pv = dg + lam[p] - q
+            d1 = 1.0 + q * u[p]  # piv_i'
+            d2 = q * (v[p] - 2.0 * u[p] * u[p])  # piv_i''
+            piv[p] = pv
+            u[p] = d1 / pv
+            v[p] = d2 / pv
+            t1[p] += u[p]
+            t2[p] += u[p] * u[p] - v[p]
+    return t1, t2
+
+
+def resolvent_traces(diag, off, lam) -> tuple[np.ndarray, np.ndarray]:
+    """``tau_1 = tr (T + lam)^{-1}`` and ``tau_2 = tr (T + lam)^{-2}`` for a symmetric positive semidefinite
+    tridiagonal ``T`` (``diag``, ``off``) at every ``lam > 0`` of a grid, in ``O(m)`` each, without eigenvalues.
+
+    The ``LDL^T`` pivots ``piv_i(lam) = T_ii + lam - T_{i-1,i}^2 / piv_{i-1}`` give ``log det (T + lam) =
+    sum_i log piv_i``; hence ``tau_1 = sum_i piv_i' / piv_i`` and ``tau_2 = -d tau_1 / d lam = sum_i (piv_i' /
+    piv_i)^2 - piv_i'' / piv_i``, with the derivatives carried along the same recursion
+    (``piv_i' = 1 + q u_{i-1}``, ``piv_i'' = q (v_{i-1} - 2 u_{i-1}^2)``, ``q = T_{i-1,i}^2 / piv_{i-1}``,
+    ``u = piv'/piv >= 0``, ``v = piv''/piv <= 0``): every term of ``tau_2`` is non-negative, so nothing cancels.
+    The elimination of a positive definite tridiagonal needs no pivoting (backward stable)."""
+    diag = np.ascontiguousarray(diag, dtype=float)
+    off = np.ascontiguousarray(off, dtype=float)
+    lam = np.atleast_1d(np.asarray(lam, dtype=float))
+    if diag.ndim != 1 or diag.size < 1 or off.shape != (diag.size - 1,):
+        raise ValueError(f"diag must be 1-D (m >= 1) and off of length m - 1; got {diag.shape} and {off.shape}")
+    if lam.ndim != 1 or not np.all(np.isfinite(lam)) or np.any(lam <= 0):
+        raise ValueError(f"lam must be a 1-D grid of finite values > 0, got {lam!r}")
+    return _resolvent_traces(diag, off, lam)
+
+
+def _spectral_moments(d: int, n: int, lam: np.ndarray, rng: np.random.Generator):
+    """For one ``n x d`` Gaussian design (its bidiagonal drawn from ``rng``): ``k = min(n, d)`` and the traces
+    ``tau_1, tau_2`` of ``(S_+ + lam)^{-1}``, ``(S_+ + lam)^{-2}`` over the ``k`` non-zero eigenvalues of ``S``."""
+    alpha, beta = bidiagonal(d, n, rng)
+    diag, off = nonzero_tridiagonal(alpha, beta, n, d)
+    t1, t2 = _resolvent_traces(diag, off, lam)
+    return min(n, d), t1, t2
+
+
+def conditional_ridge_w2s(d: int, n_t: int, n_s: int | None, lam_t, lam_s=None, *, sigma2: float = 1.0,
+                          r2: float = 1.0, rng: np.random.Generator, student: str = "fresh") -> RidgeW2SSample:
+    r"""The risks of :func:`reduced_ridge_w2s` averaged over the noise, the direction of ``beta*`` relative to each
+    design and the frame between the two designs, given the two spectra (docs/ridge.md §3.4): the same model
+    (isotropic Gaussian inputs, ``beta*`` uniform on the sphere of radius ``sqrt(r2)``, noise variance ``sigma2``,
+    excess risk ``||beta - beta*||^2``), the same expectations at every finite ``d`` (a conditional expectation is
+    unbiased), and the spread of a linear spectral statistic, ``O(1/d)`` per replicate instead of ``O(1/sqrt(d))``.
+
+    With ``S_t = X_t^T X_t / n_t`` (``k_t = min(n_t, d)`` non-zero eigenvalues), ``tau_j = tr (S_t+ + lam_t)^{-j}``
+    over those, and ``r^2 = r2``:
+
+    * ``E[R_t | S_t] = r^2 ((d - k_t) + lam_t^2 tau_2) / d + (sigma2 / n_t) (tau_1 - lam_t tau_2)``;
+    * ``E[a_1 | S_t] = r (k_t - lam_t tau_1) / d`` (the teacher's component along ``beta*``) and
+      ``E[|a|^2 | S_t] = r^2 (k_t - 2 lam_t tau_1 + lam_t^2 tau_2) / d + (sigma2 / n_t) (tau_1 - lam_t tau_2)``;
+    * fresh student, ``M = (S_s + lam_s)^{-1} S_s``, ``t_j = tr M^j`` (``t_1 = k_s - lam_s s_1``, ``t_2 = k_s -
+      2 lam_s s_1 + lam_s^2 s_2`` with ``s_j`` the student's ``tau_j``):
+      ``E[R_s | S_t, S_s] = E[|a|^2 | S_t] t_2 / d - 2 r E[a_1 | S_t] t_1 / d + r^2``;
+    * infinite student data (``b = a / (1 + lam_s)``):
+      ``E[R_s | S_t] = E[|a|^2 | S_t] / (1 + lam_s)^2 - 2 r E[a_1 | S_t] / (1 + lam_s) + r^2``.
+
+    Ridge values must be ``> 0``; ``student`` is ``"fresh"``, ``"infinite"`` or ``"none"`` (a student refitting the
+    teacher's inputs needs traces with two poles: use :func:`reduced_ridge_w2s`). Draws: the teacher's bidiagonal,
+    then the student's. The formulas lose about ``eps lam / x_min`` in relative accuracy (``x_min`` the smallest
+    non-zero eigenvalue), negligible for ridge values up to ``10^6`` times it.
+    """
+    if student not in ("fresh", "infinite", "none"):
+        raise ValueError(f"student must be one of ('fresh', 'infinite', 'none') for the conditional simulator, got "
+                         f"{student!r} (a student on the teacher's inputs: reduced_ridge_w2s)")
+    d = _check_size("d", d)
+    n_t = _check_size("n_t", n_t)
+    lam_t = _check_grid("lam_t", lam_t)
+    if np.any(lam_t <= 0):
+        raise ValueError("lam_t must be > 0 for the conditional simulator")
+    if not (np.isfinite(sigma2) and sigma2 >= 0):
+        raise ValueError(f"sigma2 must be finite and >= 0, got {sigma2!r}")
+    if not (np.isfinite(r2) and r2 > 0):
+        raise ValueError(f"r2 must be finite and > 0, got {r2!r}")
+    if student != "none":
+        lam_s = _check_grid("lam_s", lam_s)
+        if np.any(lam_s <= 0):
+            raise ValueError("lam_s must be > 0 for the conditional simulator")
+    if student == "fresh":
+        if n_s is None:
+            raise ValueError("student='fresh' needs n_s")
+        n_s = _check_size("n_s", n_s)
+    r = float(np.sqrt(r2))
+    k_t, t1, t2 = _spectral_moments(d, n_t, lam_t, rng)
+    noise = (sigma2 / n_t) * (t1 - lam_t * t2)
+    R_t = r2 * ((d - k_t) + lam_t * lam_t * t2) / d + noise
+    if student == "none":
+        return RidgeW2SSample(lam_t, np.empty(0), R_t, None)
+    a1 = r * (k_t - lam_t * t1) / d
+    a2 = r2 * (k_t - 2.0 * lam_t * t1 + lam_t * lam_t * t2) / d + noise
+    if student == "infinite":
+        c = 1.0 / (1.0 + lam_s)
+        return RidgeW2SSample(lam_t, lam_s, R_t, np.outer(a2, c * c) - 2.0 * r * np.outer(a1, c) + r2)
+    k_s, s1, s2 = _spectral_moments(d, n_s, lam_s, rng)
+    m1 = (k_s - lam_s * s1) / d
+    m2 = (k_s - 2.0 * lam_s * s1 + lam_s * lam_s * s2) / d
+    return RidgeW2SSample(lam_t, lam_s, R_t, np.outer(a2, m2) - 2.0 * r * np.outer(a1, m1) + r2)
 
 
 # ---------------------------------------------------------------------------------------------------------------

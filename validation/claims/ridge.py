@@ -4,8 +4,12 @@ Every prediction is DERIVED under the ridge setup of ``docs/ridge.md`` (§1: iso
 inputs, ``||beta*||^2 = r2``, 1/n ridge loss, student on fresh inputs with noiseless teacher labels); none is
 the paper's own statement, which was not available. See :mod:`w2s.theory.ridge` for the formulas.
 
-Simulation: the exact reduced simulator :func:`w2s.kernels.laguerre.reduced_ridge_w2s` (bidiagonal Laguerre model,
-``O(d)`` per ridge value, exact in law at every ``d``) wherever its assumptions hold, else the full
+Simulation: wherever its assumptions hold (isotropic Gaussian design and noise, ridge values ``> 0``), a student on
+fresh inputs or with infinite data runs on the conditional simulator :func:`w2s.kernels.laguerre.conditional_ridge_w2s`
+(the exact reduced simulator's risks averaged over the noise, the direction of ``beta*`` and the frame between the two
+designs, given the two spectra: the same means at every ``d``, the spread of a linear spectral statistic), a student
+on the teacher's own inputs on the exact reduced simulator :func:`w2s.kernels.laguerre.reduced_ridge_w2s`
+(bidiagonal Laguerre model, ``O(d)`` per ridge value, exact in law at every ``d``), and anything else on the full
 :func:`w2s.kernels.ridge.ridge_w2s` (exact spectral solve); see :func:`choose_simulator`. Exact excess risk, with
 ``n_t = round(d / gamma_t)`` and ``n_s = round(d / gamma_s)``. Claims at the same ``(gamma_t, gamma_s, sigma2)``
 share one :class:`SharedSimulation` whose ridge grids hold every value they need: one draw serves every
@@ -18,12 +22,12 @@ terms of the resolvent expansion; the ``O(d^{-1/2})`` fluctuations average out i
 ``(0.5, 0.5, 0.05, 0.3)``: ``d (E R_d - R_inf)`` stays between 0.2 and 0.9 for ``d = 16 ... 256``, and the
 goodness-of-fit test of every certificate re-checks the model on its own data.
 
-Ladders: the per-replicate standard deviation falls as ``d^{-1/2}`` (docs/ridge.md §3.3: ``sd sqrt(d) ~ 1.3`` for the
-teacher, ``0.8`` for the student). With the reduced simulator a replicate costs ``O(d)``, so the information per
-second (``d / sd^2`` per unit cost) no longer favours small ``d``: the fast ladder spans ``d = 512 ... 32768``
-(about 35 s on 2 cores for the whole family, 11-12 times finer resolution than the ``d <= 256`` ladder of the full
-simulator at lower wall time), the full tier reaches ``d = 131072``. The certificates ``ridge.reduced-simulator.*``
-tie the reduced simulator to the full one in law.
+Ladders: the reduced simulator's per-replicate standard deviation falls as ``d^{-1/2}`` (docs/ridge.md §3.3:
+``sd sqrt(d) ~ 1.3`` for the teacher, ``0.8`` for the student), the conditional simulator's as ``d^{-1}``. A replicate
+costs ``O(d)``, so the fast ladder spans ``d = 512 ... 32768`` and the full tier reaches ``d = 131072``; on the
+conditional simulator a few hundred replicates per rung resolve the risks 30-100 times more finely than tens of
+thousands of reduced ones (``COND_LADDERS``). The certificates ``ridge.reduced-simulator.*`` tie the reduced
+simulator to the full one in law, ``ridge.conditional-simulator.*`` the conditional one to the reduced one in mean.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from w2s.kernels.laguerre import reduced_ridge_w2s
+from w2s.kernels.laguerre import conditional_ridge_w2s, reduced_ridge_w2s
 from w2s.kernels.ridge import ridge_w2s
 from w2s.kernels.rng import generator
 from w2s.theory import ridge as T
@@ -44,14 +48,24 @@ SOURCE = "Moniri & Hassani 2025, arXiv 2505.18346, Part (a); docs/ridge.md"
 FINITE_SIZE_REASON = ("smooth spectral functional of a Wishart matrix: O(1/d) bias of the mean "
                       "(module docstring of w2s.validation.claims.ridge)")
 
-#: fast tier: 2-8 s per simulation group on 2 cores (~35 s in all); full tier: twice the replicates and d up to
-#: 131072 (a few minutes).
+#: Ladders of the reduced simulator (the students on the teacher's inputs): fast tier 4-12 CPU s per simulation
+#: group; full tier twice the replicates and d up to 131072.
 FAST = Ladder(d=(512, 2048, 8192, 32768), reps=(8000, 4000, 2000, 600))
 FULL = Ladder(d=(512, 2048, 8192, 32768, 131072), reps=(16000, 8000, 4000, 1200, 300))
 #: The ladders of the full d x d simulator (kept for groups the reduced simulator does not cover).
 FAST_FULL_SIM = Ladder(d=(32, 64, 128, 256), reps=(8000, 4000, 2000, 600))
 FULL_FULL_SIM = Ladder(d=(32, 64, 128, 256, 512, 1024), reps=(16000, 8000, 4000, 1200, 300, 80))
 LADDERS = {"fast": FAST, "full": FULL}
+#: Ladders of the conditional simulator (docs/ridge.md §3.4). Its per-replicate spread is that of a linear
+#: spectral statistic, ``sd ~ c/d``, against ``c'/sqrt(d)`` for the reduced simulator's risks: measured at
+#: ``(gamma_t, gamma_s) = (0.5, 2)`` (teacher and student risks, ``lam_t`` = 0.1 and 0.021), the reduced
+#: simulator's sd is 26-88 times the conditional one's at d = 512 and 116-322 times at d = 8192, i.e. one
+#: conditional replicate carries the information of 600 to 10^5 reduced ones. The replicates below are therefore
+#: the floor the statistics need (a variance estimate per rung from at least two blocks of 50), not a resolution
+#: budget, and every rung's standard error is below the reduced simulator's on ``LADDERS`` (the run's report).
+COND_FAST = Ladder(d=(512, 2048, 8192, 32768), reps=(400, 200, 100, 100))
+COND_FULL = Ladder(d=(512, 2048, 8192, 32768, 131072), reps=(800, 400, 200, 100, 100))
+COND_LADDERS = {"fast": COND_FAST, "full": COND_FULL}
 
 #: Declared power of the claims on differences (R_s - R_t, or R_s around its optimum). Differences are O(0.05-0.3)
 #: while their standard errors are set by the risks' O(d^-1/2) fluctuations (reduced by common random numbers);
@@ -60,23 +74,28 @@ LADDERS = {"fast": FAST, "full": FULL}
 GAP_FALSIFIER = 0.05
 
 
-SIMULATORS = ("auto", "reduced", "full")
+SIMULATORS = ("auto", "conditional", "reduced", "full")
+_SIMULATE = {"conditional": conditional_ridge_w2s, "reduced": reduced_ridge_w2s, "full": ridge_w2s}
 
 
 def choose_simulator(params) -> str:
-    """The simulator a group runs on: ``params["simulator"]`` unless it is ``"auto"`` (the default), in which case
-    the exact reduced (bidiagonal-model) simulator of :mod:`w2s.kernels.laguerre` wherever its assumptions hold --
-    isotropic Gaussian design and noise (``params["design"] == "gaussian"``, the default) and every ridge value
-    ``> 0`` -- and the full ``d x d`` simulator of :mod:`w2s.kernels.ridge` elsewhere. Both are exact in law at every
-    ``d`` (certified against each other by the ``ridge.reduced-simulator.*`` claims), so the choice changes the cost,
-    not the answer."""
+    """The simulator a group runs on: ``params["simulator"]`` unless it is ``"auto"`` (the default). ``"auto"``
+    takes, where the assumptions of :mod:`w2s.kernels.laguerre` hold -- isotropic Gaussian design and noise
+    (``params["design"] == "gaussian"``, the default) and every ridge value ``> 0`` -- the conditional simulator
+    (the reduced simulator's risks averaged over everything but the two spectra, docs/ridge.md §3.4) for a student on
+    fresh inputs or with infinite data, and the reduced simulator for a student on the teacher's inputs; elsewhere
+    the full ``d x d`` simulator of :mod:`w2s.kernels.ridge`. The three have the same expectations at every ``d``
+    (certified against each other by the ``ridge.reduced-simulator.*`` and ``ridge.conditional-simulator.*``
+    claims), so the choice changes the cost and the spread, not the mean."""
     sim = params.get("simulator", "auto")
     if sim not in SIMULATORS:
         raise ValueError(f"simulator must be one of {SIMULATORS}, got {sim!r}")
     if sim != "auto":
         return sim
     positive = min(min(params["lam_t_grid"]), min(params.get("lam_s_grid") or (1.0,))) > 0
-    return "reduced" if params.get("design", "gaussian") == "gaussian" and positive else "full"
+    if params.get("design", "gaussian") != "gaussian" or not positive:
+        return "full"
+    return "conditional" if params.get("student", "fresh") in ("fresh", "infinite") else "reduced"
 
 
 def simulate_ridge(params, d, rng, reps):
@@ -88,7 +107,7 @@ def simulate_ridge(params, d, rng, reps):
     student = params.get("student", "fresh")
     n_t = max(1, round(d / params["gamma_t"]))
     n_s = max(1, round(d / params["gamma_s"])) if student == "fresh" else None
-    sim = reduced_ridge_w2s if choose_simulator(params) == "reduced" else ridge_w2s
+    sim = _SIMULATE[choose_simulator(params)]
     R_t = np.empty((reps, lam_t.size))
     R_s = np.empty((reps, lam_t.size, lam_s.size))
     for r in range(reps):
@@ -110,8 +129,8 @@ def _group(name, *, gamma_t, gamma_s=None, sigma2=1.0, r2=1.0, lam_t, lam_s, stu
     params = dict(gamma_t=gamma_t, gamma_s=gamma_s, sigma2=sigma2, r2=r2, lam_t_grid=tuple(lam_t),
                   lam_s_grid=tuple(lam_s), student=student)
     if ladders is None:
-        full = choose_simulator(params) == "full"
-        ladders = {"fast": FAST_FULL_SIM, "full": FULL_FULL_SIM} if full else LADDERS
+        ladders = {"full": {"fast": FAST_FULL_SIM, "full": FULL_FULL_SIM}, "conditional": COND_LADDERS,
+                   "reduced": LADDERS}[choose_simulator(params)]
     _GROUP_LADDERS[name] = ladders
     return SharedSimulation(name, simulate_ridge, params)
 
@@ -166,10 +185,9 @@ G_A = _group("ridge.gt=0.5.gs=0.5.s2=1", gamma_t=0.5, gamma_s=0.5, sigma2=1.0,
 G_B = _group("ridge.gt=2.gs=0.5.s2=0.5", gamma_t=2.0, gamma_s=0.5, sigma2=0.5,
              lam_t=[0.01, 4.0], lam_s=[0.5, 2.0])
 # The gamma_t = 0.5, gamma_s = 2 group tests differences of O(0.05-0.1) at a nearly interpolating teacher
-# (lam_t = lam_c/2 = 0.021), whose risk fluctuates most: twice the replicates (its designs, n_s = d/2, are cheap).
-G_C_LADDERS = {"fast": Ladder(d=FAST.d, reps=tuple(2 * r for r in FAST.reps)),
-               "full": Ladder(d=FULL.d, reps=tuple(2 * r for r in FULL.reps))}
-G_C = _group("ridge.gt=0.5.gs=2.s2=1", gamma_t=0.5, gamma_s=2.0, sigma2=1.0, ladders=G_C_LADDERS,
+# (lam_t = lam_c/2 = 0.021), whose risk fluctuates most; on the conditional simulator's ladders its rungs' standard
+# errors are still below those of the reduced simulator at twice LADDERS' replicates (its ladders until then).
+G_C = _group("ridge.gt=0.5.gs=2.s2=1", gamma_t=0.5, gamma_s=2.0, sigma2=1.0,
              lam_t=[0.1, C["lc_c"] / 2, 2 * C["lc_c"], 0.01],
              lam_s=[0.2, 1.0, C["bd_c"][0] / 8, 8 * C["bd_c"][1], C["opt_c"], C["opt_c"] / 4, 4 * C["opt_c"]])
 G_D = _group("ridge.gt=2.gs=2.s2=1", gamma_t=2.0, gamma_s=2.0, sigma2=1.0,
@@ -414,6 +432,60 @@ def _agreement_claim(cid, **params):
 
 _agreement_claim("ridge.reduced-simulator.agrees-in-law.n>d", lam_t=0.05, gamma_t=0.5, lam_s=0.3, gamma_s=0.5)
 _agreement_claim("ridge.reduced-simulator.agrees-in-law.n<d", lam_t=0.1, gamma_t=2.0, lam_s=0.2, gamma_s=2.0)
+
+
+def _conditional_agreement_simulate(p, d, rng, reps):
+    """Per replicate: one conditional and one independent reduced draw; components are the differences of R_t and
+    R_s, whose means vanish exactly at every d iff the conditional simulator is unbiased for the reduced one's
+    risks (its spread is smaller by design, so second moments are not compared)."""
+    n_t = max(1, round(d / p["gamma_t"]))
+    student = p.get("student", "fresh")
+    n_s = max(1, round(d / p["gamma_s"])) if student == "fresh" else None
+    out = np.empty((reps, 2))
+    for r in range(reps):
+        a = conditional_ridge_w2s(d, n_t, n_s, [p["lam_t"]], [p["lam_s"]], sigma2=p["sigma2"], r2=p["r2"], rng=rng,
+                                  student=student)
+        b = reduced_ridge_w2s(d, n_t, n_s, [p["lam_t"]], [p["lam_s"]], sigma2=p["sigma2"], r2=p["r2"], rng=rng,
+                              student=student)
+        out[r] = (a.R_t[0] - b.R_t[0], a.R_s[0, 0] - b.R_s[0, 0])
+    return out
+
+
+def _conditional_scale(p):
+    if p.get("student", "fresh") == "infinite":
+        R_t = float(T.teacher_risk(p["lam_t"], p["gamma_t"], p["sigma2"], p["r2"]))
+        R_s = float(T.student_risk_infinite_data(p["lam_t"], p["gamma_t"], p["lam_s"], p["sigma2"], p["r2"]))
+        return (R_t, R_s)
+    return _agreement_scale(p)[:2]
+
+
+#: A third of AGREE_LADDERS' replicates: a replicate costs two simulator calls of ~0.25 ms each (Python overhead
+#: at these d), and the differences' spread is the reduced simulator's alone; detectable ~2% of the risk at the fast
+#: tier against the 5% falsifier.
+COND_AGREE_LADDERS = {"fast": Ladder(d=(8, 24, 64), reps=(8000, 4000, 1400)),
+                      "full": Ladder(d=(8, 24, 64, 160), reps=(24000, 12000, 4000, 1000))}
+
+
+def _conditional_claim(cid, **params):
+    params = dict(dict(sigma2=1.0, r2=1.0, student="fresh"), **params)
+    return REGISTRY.add(Claim(
+        id=cid, title="The conditional ridge simulator is unbiased for the reduced simulator's risks",
+        statement=("At every finite d, the conditional simulator's R_t and R_s (the reduced simulator's risks averaged "
+                   "over the noise, the direction of beta* and the frame between the designs, given the two spectra) "
+                   "have the reduced simulator's means. Certified as E[X_cond - X_red] = 0 for X in {R_t, R_s}."),
+        source="conditional expectations of docs/ridge.md §3.4",
+        provenance="DERIVED (conditional expectation) in w2s.kernels.laguerre (docs/ridge.md §3.4)", params=params,
+        predict=lambda p: [0.0, 0.0], simulate=_conditional_agreement_simulate, ladders=COND_AGREE_LADDERS,
+        components=("R_t", "R_s"), scale=_conditional_scale(params), finite_size=0.0,
+        finite_size_reason="an unbiased conditional expectation: the difference of means is 0 at every d",
+        family="ridge", setup=("independent conditional and reduced draws per replicate; n_t = round(d/gamma_t), "
+                               "n_s = round(d/gamma_s)")))
+
+
+_conditional_claim("ridge.conditional-simulator.unbiased.n>d", lam_t=0.05, gamma_t=0.5, lam_s=0.3, gamma_s=2.0)
+_conditional_claim("ridge.conditional-simulator.unbiased.n<d", lam_t=0.1, gamma_t=2.0, lam_s=0.2, gamma_s=0.5)
+_conditional_claim("ridge.conditional-simulator.unbiased.infinite-student", lam_t=0.02, gamma_t=0.5, lam_s=0.5,
+                   student="infinite")
 
 
 def _laguerre_predict(p):
