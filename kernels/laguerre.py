@@ -259,6 +259,21 @@ def teacher_model(d: int, n_t: int, sigma2: float, r: float, rng: np.random.Gene
     return diag, off, g + bt_eps / n_t
 
 
+def _check_teacher_args(d, n_t, lam_t, sigma2, r2, simulator: str):
+    """The checks both ridge simulators of this module make of their teacher's arguments; ``(d, n_t, lam_t)``
+    normalised."""
+    d = _check_size("d", d)
+    n_t = _check_size("n_t", n_t)
+    lam_t = _check_grid("lam_t", lam_t)
+    if np.any(lam_t <= 0):
+        raise ValueError(f"lam_t must be > 0 for the {simulator} simulator")
+    if not (np.isfinite(sigma2) and sigma2 >= 0):
+        raise ValueError(f"sigma2 must be finite and >= 0, got {sigma2!r}")
+    if not (np.isfinite(r2) and r2 > 0):
+        raise ValueError(f"r2 must be finite and > 0, got {r2!r}")
+    return d, n_t, lam_t
+
+
 def reduced_ridge_w2s(d: int, n_t: int, n_s: int | None, lam_t, lam_s=None, *, sigma2: float = 1.0,
                       r2: float = 1.0, rng: np.random.Generator, student: str = "fresh") -> RidgeW2SSample:
     """Exact-in-law reduced counterpart of :func:`w2s.kernels.ridge.ridge_w2s` (module docstring): same model,
@@ -266,15 +281,7 @@ def reduced_ridge_w2s(d: int, n_t: int, n_s: int | None, lam_t, lam_s=None, *, s
     student bidiagonal, Haar frame."""
     if student not in STUDENTS:
         raise ValueError(f"student must be one of {STUDENTS}, got {student!r}")
-    d = _check_size("d", d)
-    n_t = _check_size("n_t", n_t)
-    lam_t = _check_grid("lam_t", lam_t)
-    if np.any(lam_t <= 0):
-        raise ValueError("lam_t must be > 0 for the reduced simulator")
-    if not (np.isfinite(sigma2) and sigma2 >= 0):
-        raise ValueError(f"sigma2 must be finite and >= 0, got {sigma2!r}")
-    if not (np.isfinite(r2) and r2 > 0):
-        raise ValueError(f"r2 must be finite and > 0, got {r2!r}")
+    d, n_t, lam_t = _check_teacher_args(d, n_t, lam_t, sigma2, r2, "reduced")
     r = float(np.sqrt(r2))
     diag, off, g = teacher_model(d, n_t, sigma2, r, rng)
     A, R_t = _teacher_kernel(diag, off, g, r, lam_t)
@@ -412,15 +419,7 @@ def conditional_ridge_w2s(d: int, n_t: int, n_s: int | None, lam_t, lam_s=None, 
     if student not in ("fresh", "infinite", "none"):
         raise ValueError(f"student must be one of ('fresh', 'infinite', 'none') for the conditional simulator, got "
                          f"{student!r} (a student on the teacher's inputs: reduced_ridge_w2s)")
-    d = _check_size("d", d)
-    n_t = _check_size("n_t", n_t)
-    lam_t = _check_grid("lam_t", lam_t)
-    if np.any(lam_t <= 0):
-        raise ValueError("lam_t must be > 0 for the conditional simulator")
-    if not (np.isfinite(sigma2) and sigma2 >= 0):
-        raise ValueError(f"sigma2 must be finite and >= 0, got {sigma2!r}")
-    if not (np.isfinite(r2) and r2 > 0):
-        raise ValueError(f"r2 must be finite and > 0, got {r2!r}")
+    d, n_t, lam_t = _check_teacher_args(d, n_t, lam_t, sigma2, r2, "conditional")
     if student != "none":
         lam_s = _check_grid("lam_s", lam_s)
         if np.any(lam_s <= 0):
