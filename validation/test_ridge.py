@@ -25,3 +25,27 @@ def test_certifier_rejects_a_wrong_prediction_end_to_end(run):
     run = rerun([wrong], run)
     assert run.results[0].verdict == "REJECTED"
     assert not run.passed
+
+
+def test_a_biased_conditional_simulator_is_rejected_end_to_end(run):
+    """The certificate of the conditional simulator can fail: the same claim run on a conditional simulator whose
+    noise variance is 20% low (what a wrong noise trace would do)
+    must come out REJECTED, on its own draws."""
+    from w2s.kernels.laguerre import conditional_ridge_w2s, reduced_ridge_w2s
+
+    claim = builtin_registry()["ridge.conditional-simulator.unbiased.n>d"]
+
+    def biased(p, d, rng, reps):
+        n_t, n_s = max(1, round(d / p["gamma_t"])), max(1, round(d / p["gamma_s"]))
+        out = np.empty((reps, 2))
+        for r in range(reps):
+            a = conditional_ridge_w2s(d, n_t, n_s, [p["lam_t"]], [p["lam_s"]], sigma2=0.8 * p["sigma2"], r2=p["r2"],
+                                      rng=rng)
+            b = reduced_ridge_w2s(d, n_t, n_s, [p["lam_t"]], [p["lam_s"]], sigma2=p["sigma2"], r2=p["r2"], rng=rng)
+            out[r] = (a.R_t[0] - b.R_t[0], a.R_s[0, 0] - b.R_s[0, 0])
+        return out
+
+    wrong = dataclasses.replace(claim, id=claim.id + ".noise-20pct-low", simulate=biased)
+    result = rerun([wrong], run)
+    assert result.results[0].verdict == "REJECTED"
+    assert not result.passed
