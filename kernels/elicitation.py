@@ -851,7 +851,8 @@ def _chain_block(st, Sp, Sq, p, q, dim_par, dim_perp, c_par, c_perp, a, tau, act
 
 @pjit
 def _gram_chain_batched_kernel(states, Sp0, Sq0, p, q, dim_par, dim_perp, c_par, c_perp, a, tau, act, dact, link,
-                               transform, loss, update, steps, eta, record_steps, out, hit_level, hits, block, one):
+                               transform, loss, update, steps, eta, record_steps, out, hit_level, hits, block, one,
+                               cv_w, cv_lo, cv_inv, cv_x, cv_o, cv):
     n = out.shape[0]
     k = p + q
     per_rep = 1 if (Sp0.shape[0] == n and n > 1) else 0
@@ -870,23 +871,55 @@ def _gram_chain_batched_kernel(states, Sp0, Sq0, p, q, dim_par, dim_perp, c_par,
                     Sq[i, j, b] = Sq0[i0, i, j]
         if one:
             _chain_block_one(st, Sp, p, dim_par, c_par, a, tau, act, dact, link, transform, loss, update, steps, eta,
-                             record_steps, out[lo:lo + nb], hit_level, hits[lo:lo + nb], nb)
+                             record_steps, out[lo:lo + nb], hit_level, hits[lo:lo + nb], nb,
+                             cv_w, cv_lo, cv_inv, cv_x, cv_o, cv[lo:lo + nb])
         else:
             _chain_block(st, Sp, Sq, p, q, dim_par, dim_perp, c_par, c_perp, a, tau, act, dact, link, transform,
                          loss, update, steps, eta, record_steps, out[lo:lo + nb], hit_level, hits[lo:lo + nb], nb)
 
 
+@ijit
+def _cv_increment(m, u, yt0, e0, e1, g0, l10, l11, c_par, a0, p, act, dact, loss, update, cv_w, cv_lo, cv_inv, cv_x,
+                  cv_o):
+    """``w(m) (F - E_g1 F)`` for one step, ``F = u (l_theta - cm l_w)`` (``cm = m`` spherical, ``0`` plain) with
+    the chain's own ``u``. ``E_g1`` is the mean over the step's second normal ``g1`` (the neuron's own direction,
+    ``l_w = c_par (l10 g0 + l11 g1)``) by Gauss-Hermite nodes ``cv_x`` and weights ``cv_o``: exact, ``F`` being a
+    polynomial in ``g1`` of degree < 2 len(cv_x); ``yt0`` is the label term of ``u`` without the residual.
+    ``w`` is interpolated linearly in the table ``cv_w`` on the grid ``cv_lo + i / cv_inv``, zero outside it."""
+    pos = (m - cv_lo) * cv_inv
+    nw = cv_w.shape[0]
+    if not (pos >= 0.0 and pos < nw - 1.0) or l11 == 0.0:
+        return 0.0
+    i = int(pos)
+    wgt = cv_w[i] + (pos - i) * (cv_w[i + 1] - cv_w[i])
+    cm = m if update == 0 else 0.0
+    mean = 0.0
+    for n in range(cv_x.shape[0]):
+        en = c_par * (l10 * g0 + l11 * cv_x[n])
+        yt = yt0
+        if loss == 1:
+            yt = yt - a0 * _horner(act, en) / p
+        mean += cv_o[n] * (yt * _horner(dact, en) * (e0 - cm * en))
+    return wgt * (u * (e0 - cm * e1) - a0 * mean)
+
+
 @jit
 def _chain_block_one(st, Sp, p, dim_par, c_par, a, tau, act, dact, link, transform, loss, update, steps, eta,
-                     record_steps, out, hit_level, hits, nb):
+                     record_steps, out, hit_level, hits, nb, cv_w, cv_lo, cv_inv, cv_x, cv_o, cv):
     """:func:`_chain_block` for one neuron and one direction in one part (``p = q = 1``, ``S_perp = 0``, no
     inputs in the complement): the commonest chain (alignment from a start, hitting times). The 2 x 2 Gram
     matrix lives in three scalars per lane and a lane's whole step is one pass (Cholesky, draws, fields, label,
     update), with the lanes interleaved so that the processor overlaps their dependency chains; a lane that has
     hit leaves the index of live lanes. Every lane does the general block's operations in its order,
     including its additions of the (zero) complement's terms: the result is :func:`_chain_block`'s bit for bit
-    (``tests/test_elicitation.py``)."""
+    (``tests/test_elicitation.py``).
+
+    With a weight table ``cv_w`` (non-empty) each lane also accumulates into ``cv[b]`` the control martingale of
+    :func:`gram_chain` (``control=``); it only reads the chain's quantities, so the chain itself is unchanged."""
     B = Sp.shape[2]
+    use_cv = cv_w.shape[0] > 1
+    for b in range(nb):
+        cv[b] = 0.0
     s00 = np.empty(B)
     s01 = np.empty(B)  # upper triangle (read by the update)
     s10 = np.empty(B)  # lower triangle (read by the Cholesky factorisation); equal to s01 after one step
@@ -972,12 +1005,16 @@ def _chain_block_one(st, Sp, p, dim_par, c_par, a, tau, act, dact, link, transfo
             if tau > 0.0:
                 v += tau * zeta
             yt = _horner(transform, v)
+            yt0 = yt
             lj = e1 + 0.0
             if loss == 1:
                 fsum = 0.0
                 fsum += a0 * _horner(act, lj)
                 yt = yt - fsum / p
             u = a0 * yt * _horner(dact, lj)
+            if use_cv:
+                cv[b] += _cv_increment(s01[b], u, yt0, e0, lj, g0, l10, l11, c_par, a0, p, act, dact, loss, update,
+                                       cv_w, cv_lo, cv_inv, cv_x, cv_o)
             if update == 0:
                 sh = 1.0 - eta * u * lj
                 bb = eta * u
@@ -1020,7 +1057,7 @@ def _reorder(S, p, q):
 
 def gram_chain(state, *, p, d, r=None, steps, eta, act, link, transform=(0.0, 1.0), tau=0.0, tau_x=0.0, a,
                loss="correlation", update="spherical", record_steps, rng, reps=1, hit_level=None, block=64,
-               record_norms=False, record_hit=False):
+               record_norms=False, record_hit=False, control=None):
     """Run ``reps`` independent copies of the exact Gram-matrix chain; returns overlaps
     ``(reps, len(record_steps), p, q)``, interchangeable with :func:`online_sgd` at equal ``d``.
 
@@ -1042,6 +1079,21 @@ def gram_chain(state, *, p, d, r=None, steps, eta, act, link, transform=(0.0, 1.
     ``block``: replicates advanced in lock-step per thread (structure of arrays, default 64); ``block=0`` runs the
     serial one-replicate-at-a-time chain. The result is the same bit for bit for every ``block`` and thread count
     (the lanes do the serial chain's operations in its order and read their own streams).
+
+    ``control=(lo, hi, w)`` (one neuron and one direction in one part, ``block > 0``): also return, as a last
+    output, each replicate's control martingale
+
+        C = sum_{k < T} w(m_k) (F_k - E[F_k | past, g0_k, zeta_k]),     F_k = u_k (l_theta,k - c m_k l_w,k),
+
+    with ``T`` the hitting step (or ``steps``), ``m_k`` the overlap before step ``k``, ``u_k`` the update
+    direction of the step and ``l`` its fields (``c = 1`` spherical, ``0`` plain: ``eta F_k`` is the step's
+    first-order change of ``m``), ``w`` the weight function tabulated by ``w`` on the uniform grid from ``lo`` to
+    ``hi`` (linear interpolation, zero outside). The conditional mean is over the step's one normal ``g1`` that
+    enters only the neuron's field, exactly (Gauss-Hermite, ``F`` is a polynomial in ``g1``). Each term has mean
+    zero given the past and ``T <= steps``, so ``E[C] = 0`` exactly at every ``d`` (optional stopping), whatever
+    ``w``: ``hits - C`` estimates the mean hitting step without bias, with less variance when ``w`` approximates
+    the derivative of the mean remaining time (docs/elicitation.md §3.3). The chain's draws and outputs are those
+    without ``control``, bit for bit.
     """
     if int(block) != block or block < 0:
         raise ValueError(f"block must be a non-negative integer (0: the serial chain), got {block}")
@@ -1094,11 +1146,39 @@ def gram_chain(state, *, p, d, r=None, steps, eta, act, link, transform=(0.0, 1.
         raise ValueError("record_hit needs a hit_level")
     out = np.full((int(reps), rs.size + (1 if record_hit else 0), p, q + (1 if record_norms else 0)), np.nan)
     hits = np.empty(int(reps), np.int64)
+    cv_args = _control_args(control, block, p, q, c_perp, dim_perp, Sq, act, lc, uc, int(reps))
     args = (states, _reorder(Sp, p, q), _reorder(Sq, p, q), p, q, dim_par, dim_perp, c_par, c_perp, a, float(tau), act,
             dact, link, transform, lc, uc, int(steps), float(eta), rs, out, 0.0 if hit_level is None else float(hit_level),
             hits)
     if int(block) == 0:
         _gram_chain_kernel(*args)
     else:
-        _gram_chain_batched_kernel(*args, int(block), _fused_one(p, q, c_perp, dim_perp, Sq))
-    return out if hit_level is None else (out, hits)
+        _gram_chain_batched_kernel(*args, int(block), _fused_one(p, q, c_perp, dim_perp, Sq), *cv_args)
+    res = (out,) if hit_level is None else (out, hits)
+    if control is not None:
+        res = res + (cv_args[-1],)
+    return res[0] if len(res) == 1 else res
+
+
+def _control_args(control, block, p, q, c_perp, dim_perp, Sq, act, loss, update, reps):
+    """Kernel arguments of ``gram_chain(control=...)``: ``(w, lo, 1/step, nodes, weights, out)``; empty arrays
+    when ``control`` is None."""
+    if control is None:
+        e = np.zeros(0)
+        return e, 0.0, 0.0, e, e, np.zeros(max(reps, 1))
+    try:
+        lo, hi, w = control
+        lo, hi = float(lo), float(hi)
+        w = np.ascontiguousarray(np.asarray(w, dtype=float).reshape(-1))
+    except (TypeError, ValueError):
+        raise ValueError("control must be (lo, hi, weights): a grid from lo to hi and the weights on it") from None
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi) or w.size < 2 or not np.all(np.isfinite(w)):
+        raise ValueError(f"control needs finite lo < hi and at least 2 finite weights, got lo = {lo}, hi = {hi}, "
+                         f"{w.size} weights")
+    if int(block) == 0 or not _fused_one(p, q, c_perp, dim_perp, Sq):
+        raise ValueError("control is available for one neuron and one direction with no inputs in the complement "
+                         "(p = 1, q = 1, tau_x = 0 or isotropic inputs), with block > 0")
+    # F is a polynomial in g1 of degree deg(sigma') + (1 if spherical) + (deg(sigma) if squared loss)
+    deg = max(act.size - 2, 0) + (1 if update == 0 else 0) + (act.size - 1 if loss == 1 else 0)
+    x, o = np.polynomial.hermite_e.hermegauss(deg // 2 + 1)
+    return w, lo, (w.size - 1) / (hi - lo), x, o / o.sum(), np.zeros(reps)

@@ -729,6 +729,80 @@ def information_exponent(lab: Labels, tol: float = 1e-12) -> int:
     raise ValueError("the label and the activation share no Hermite component of degree >= 1: no drift")
 
 
+def _escape_sde(lab: Labels, delta0: float):
+    """The escape SDE of :func:`high_exponent_escape`: ``(k, c, A, Q0, kappa, G')`` (``c`` the drift coefficients,
+    of the mirror image ``m -> -m`` when ``c_k < 0``); a ``ValueError`` where the law is not implemented."""
+    c = correlation_drift_coefficients(lab)
+    k = information_exponent(lab)
+    if k < 3:
+        raise ValueError(f"the information exponent is {k}: this law needs k >= 3 (k <= 2: hitting_time_constant)")
+    if k % 2 == 0:
+        raise ValueError(f"the information exponent is {k}: even k >= 4 (explosion to both sides) is not implemented")
+    if k > 3:
+        raise ValueError(f"the information exponent is {k}: only k = 3 is implemented (for odd k >= 5 the correction "
+                         "c1 needs c_(k+1) = c_(k+2) = ... = c_(2k-3) = 0)")
+    if k + 1 < c.size and abs(c[k + 1]) > 1e-12 * abs(c[k]):
+        raise ValueError(f"the coefficient c_{k + 1} = {c[k + 1]:g} does not vanish: the first correction is then "
+                         "D^(-(k-2)/2) log D, not implemented")
+    if c[k] < 0:  # the mirror image m -> -m: c_j -> (-1)^j c_j, explosion towards +inf
+        c = c * (-1.0) ** np.arange(c.size)
+    A = k * c[k]
+    _, _, Q0 = expectations(0.0, lab)
+    _, Q1 = escape_rate(lab, 1.0)
+    Q0 *= lab.a ** 2
+    kappa = 2.0 / (delta0 * delta0 * Q1)
+
+    def dG(y):
+        return delta0 * A * y ** (k - 1) - delta0 * delta0 * Q0 * y / 2.0
+
+    return k, c, A, Q0, kappa, dG
+
+
+def _escape_w(kappa, dG, y_end):
+    """``w(y) = int_0^inf exp(kappa (G(y - u) - G(y))) du`` on ``[-12, y_end]``, as the dense solution of
+    ``w' = 1 - kappa G'(y) w`` started on its slow manifold ``1 / (kappa G')`` (Radau: stiff where ``G' > 0``), with
+    the running integral ``kappa int Phi_N w`` as its second component."""
+    from scipy.special import ndtr
+
+    y0 = -12.0
+    rhs = lambda y, s: [1.0 - kappa * dG(y) * s[0], kappa * ndtr(y) * s[0]]  # noqa: E731
+    jac = lambda y, s: [[-kappa * dG(y), 0.0], [kappa * ndtr(y), 0.0]]  # noqa: E731
+    sol = solve_ivp(rhs, (y0, y_end), [1.0 / (kappa * dG(y0)), 0.0], method="Radau", jac=jac, rtol=1e-11,
+                    atol=1e-14, dense_output=True)
+    if not sol.success:
+        raise RuntimeError(f"escape-time integration failed: {sol.message}")
+    return sol
+
+
+def high_exponent_escape_slope(lab: Labels, delta0: float, x) -> np.ndarray:
+    r"""``T'(x)``: the derivative of the mean explosion time ``T(x)`` of the escape SDE of
+    :func:`high_exponent_escape` from ``mu(0) = x`` (derived here; docs/elicitation.md §3.3), in units of
+    ``tau = steps / D^2`` per unit of ``mu = sqrt(D) m``:
+
+        T'(x) = -kappa w(x),     w(x) = int_0^inf exp(kappa (G(x - u) - G(x))) du,
+
+    (differentiate ``T(x) = kappa int_x^inf w(y) dy``). Ito's formula on ``T(mu)`` with ``L T = -1`` gives
+    ``tau_explode = T(mu(0)) + int_0^tau T'(mu) delta0 sqrt(Q1) dW``: the martingale part of the explosion time,
+    which a control variate subtracts. For ``x < -12`` and ``x > 200``, ``w = 1 / (kappa G'(x)) (1 + O(x^-3))``.
+    When ``c_k < 0`` the escape is towards ``-inf`` (the mirror image): ``T'(x) = kappa w(-x)``.
+    """
+    delta0 = check_scalar("delta0", delta0, 0.0, 1e3, lo_open=True)
+    x = np.asarray(x, dtype=float)
+    if not np.all(np.isfinite(x)):
+        raise ValueError("x must be finite")
+    k, c, A, Q0, kappa, dG = _escape_sde(lab, delta0)
+    mirror = correlation_drift_coefficients(lab)[k] < 0
+    if mirror:
+        x = -x
+    Y = 200.0
+    sol = _escape_w(kappa, dG, Y)
+    inside = (x >= -12.0) & (x <= Y)
+    w = np.empty_like(x)
+    w[inside] = sol.sol(x[inside])[0] if np.any(inside) else w[inside]
+    w[~inside] = 1.0 / (kappa * dG(x[~inside]))
+    return kappa * w if mirror else -kappa * w
+
+
 def high_exponent_escape(lab: Labels, delta0: float, level: float = 0.5) -> tuple[int, float, float]:
     r"""Steps to alignment for an information exponent ``k >= 3`` (derived here; docs/elicitation.md §2.9):
     ``(k, K, c1)`` with
@@ -767,41 +841,14 @@ def high_exponent_escape(lab: Labels, delta0: float, level: float = 0.5) -> tupl
     """
     delta0 = check_scalar("delta0", delta0, 0.0, 1e3, lo_open=True)
     level = check_scalar("level", level, 0.0, 1.0, lo_open=True, hi_open=True)
-    c = correlation_drift_coefficients(lab)
-    k = information_exponent(lab)
-    if k < 3:
-        raise ValueError(f"the information exponent is {k}: this law needs k >= 3 (k <= 2: hitting_time_constant)")
-    if k % 2 == 0:
-        raise ValueError(f"the information exponent is {k}: even k >= 4 (explosion to both sides) is not implemented")
-    if k > 3:
-        raise ValueError(f"the information exponent is {k}: only k = 3 is implemented (for odd k >= 5 the correction "
-                         "c1 needs c_(k+1) = c_(k+2) = ... = c_(2k-3) = 0)")
-    if k + 1 < c.size and abs(c[k + 1]) > 1e-12 * abs(c[k]):
-        raise ValueError(f"the coefficient c_{k + 1} = {c[k + 1]:g} does not vanish: the first correction is then "
-                         "D^(-(k-2)/2) log D, not implemented")
-    if c[k] < 0:  # the mirror image m -> -m: c_j -> (-1)^j c_j, explosion towards +inf
-        c = c * (-1.0) ** np.arange(c.size)
-    A = k * c[k]
-    _, _, Q0 = expectations(0.0, lab)
-    _, Q1 = escape_rate(lab, 1.0)
-    Q0 *= lab.a ** 2
-    kappa = 2.0 / (delta0 * delta0 * Q1)
+    k, c, A, Q0, kappa, dG = _escape_sde(lab, delta0)
 
     # K = kappa int Phi_N(y) w(y) dy with w(y) = int_0^inf exp(kappa (G(y - u) - G(y))) du, which solves
     # w' = 1 - kappa G'(y) w (stiff and attracting where G' > 0): integrated with it from y = -12 (Phi_N < 2e-33;
     # w starts on its slow manifold 1/(kappa G')) to y = Y, and the tail int_Y^inf Phi_N w ~ int_Y^inf dy / G'(y)
     # (w = 1/(kappa G') (1 + O(y^-k)) there) by quadrature.
-    def dG(y):
-        return delta0 * A * y ** (k - 1) - delta0 * delta0 * Q0 * y / 2.0
-
-    from scipy.special import ndtr
-
-    y0, Y = -12.0, 200.0
-    rhs = lambda y, s: [1.0 - kappa * dG(y) * s[0], kappa * ndtr(y) * s[0]]  # noqa: E731
-    jac = lambda y, s: [[-kappa * dG(y), 0.0], [kappa * ndtr(y), 0.0]]  # noqa: E731
-    sol = solve_ivp(rhs, (y0, Y), [1.0 / (kappa * dG(y0)), 0.0], method="Radau", jac=jac, rtol=1e-11, atol=1e-14)
-    if not sol.success:
-        raise RuntimeError(f"escape-time integration failed: {sol.message}")
+    Y = 200.0
+    sol = _escape_w(kappa, dG, Y)
     tail = quad(lambda y: 1.0 / dG(y), Y, math.inf, epsabs=0.0, epsrel=1e-12)[0]
     K = float(sol.y[1, -1]) + tail
 
