@@ -1180,5 +1180,13 @@ def _control_args(control, block, p, q, c_perp, dim_perp, Sq, act, loss, update,
                          "(p = 1, q = 1, tau_x = 0 or isotropic inputs), with block > 0")
     # F is a polynomial in g1 of degree deg(sigma') + (1 if spherical) + (deg(sigma) if squared loss)
     deg = max(act.size - 2, 0) + (1 if update == 0 else 0) + (act.size - 1 if loss == 1 else 0)
+    x, o = _control_nodes(deg)
+    return w, lo, (w.size - 1) / (hi - lo), x, o, np.zeros(reps)
+
+
+def _control_nodes(deg):
+    """Gauss-Hermite nodes and weights (probabilists', weights summing to 1) exact for polynomials of degree
+    ``deg`` in a standard normal: they give the conditional mean of the control's increment in closed form, which
+    is what centres it (docs/elicitation.md §3.3)."""
     x, o = np.polynomial.hermite_e.hermegauss(deg // 2 + 1)
-    return w, lo, (w.size - 1) / (hi - lo), x, o / o.sum(), np.zeros(reps)
+    return x, o / o.sum()

@@ -695,3 +695,94 @@ def test_the_fused_one_neuron_block_is_taken_exactly_where_it_applies():
     assert not _fused_one(2, 1, 0.0, 0, np.zeros((3, 3, 3))) and not _fused_one(1, 2, 0.0, 0, np.zeros((3, 3, 3)))
     assert not _fused_one(1, 1, 0.3, 100, zero)  # leakage: inputs in the complement
     assert not _fused_one(1, 1, 0.0, 100, perp)  # a start with a component in the complement
+
+
+def test_escape_slope_against_direct_quadrature_and_the_constant_K():
+    """T'(x) = -kappa int_0^inf exp(kappa (G(x - u) - G(x))) du evaluated by scipy's quad (no ODE), inside the
+    Radau range and on the asymptotic branches; and K = E T(mu0) = -int Phi(x) T'(x) dx (by parts) from the slope
+    alone must be high_exponent_escape's K, computed by a different route."""
+    from scipy import integrate
+
+    lab = _h(3, 3, 0.5)
+    _, _, Q0 = E.expectations(0.0, lab)
+    _, Q1 = E.escape_rate(lab, 1.0)
+    kap = 2.0 / Q1
+    G = lambda y: y ** 3 - Q0 * y ** 2 / 4  # noqa: E731  (delta0 = 1, A = 3)
+    xs = np.array([-11.0, -4.0, -0.5, 0.0, 1.5, 6.0, 40.0])
+    direct = []
+    for x in xs:
+        f = lambda u, x=x: math.exp(kap * (G(x - u) - G(x)))  # noqa: E731
+        brk = max(x, 1.0)
+        s = min(brk, 30.0 / (kap * max(3 * x * x - Q0 * x / 2, 1.0)))  # the integrand's decay length near u = 0
+        direct.append(-kap * sum(integrate.quad(f, lo, hi, limit=200)[0]
+                                 for lo, hi in ((0.0, s), (s, brk), (brk, np.inf)) if hi > lo))
+    assert E.high_exponent_escape_slope(lab, 1.0, xs) == pytest.approx(np.array(direct), rel=1e-6)
+    # asymptotic branches: T' = -1 / G'(x) (1 + O(x^-3)) beyond [-12, 200], continuous with the ODE at the seams
+    for x in (-12.0, 200.0):
+        a, b = E.high_exponent_escape_slope(lab, 1.0, [x - 1e-9, x + 1e-9])
+        assert a == pytest.approx(b, rel=2e-3)
+    _, K, _ = E.high_exponent_escape(lab, 1.0, 0.5)
+    # one vectorised evaluation on a fine grid (Simpson, h = 0.01); Phi(-12) ~ 1e-33 drops the left tail, and
+    # beyond x = 200 Phi = 1 and T' = -1 / G'(x) to O(x^-3): the right tail is that integral (~0.0017)
+    grid = np.linspace(-12.0, 200.0, 21201)
+    Kq = -integrate.simpson(stats.norm.cdf(grid) * E.high_exponent_escape_slope(lab, 1.0, grid), x=grid)
+    Kq += integrate.quad(lambda x: 1.0 / (3 * x * x - Q0 * x / 2), 200.0, np.inf)[0]
+    assert Kq == pytest.approx(K, rel=1e-5)
+    # the mirror image: a negative second-layer weight flips the slope's sign and argument
+    neg = E.Labels(link=lab.link, act=lab.act, tau=lab.tau, a=-1.0)
+    assert E.high_exponent_escape_slope(neg, 1.0, -xs) == pytest.approx(-np.array(direct), rel=1e-6)
+
+
+def _hit3(proto="w2s"):
+    from w2s.validation.claims import elicitation as C
+
+    return C, C._HIT_3[proto]
+
+
+def test_control_leaves_the_chain_unchanged_bit_for_bit():
+    C, p = _hit3()
+    D = 48
+    q = dict(p, delta=p["delta0"] / math.sqrt(D))
+    budget = 40.0 * D * D
+    raw = C.hit_steps(q, D, np.random.default_rng(3), 300, budget)
+    steps, cv = C.hit_steps(q, D, np.random.default_rng(3), 300, budget, control=C.hit3_control(p, D))
+    assert np.array_equal(raw, steps) and cv.shape == raw.shape and np.all(np.isfinite(cv)) and np.any(cv != 0)
+
+
+@pytest.mark.parametrize("proto", ["sft", "w2s"])
+def test_control_martingale_has_mean_zero_and_an_uncentred_one_does_not(proto, monkeypatch):
+    """E[C] = 0 within 4 SE (a false alarm at 6e-5) on 12000 replicates at D = 24; with the Gauss-Hermite centring
+    removed (no nodes: the raw increments w(m) F, whose mean is the drift) the same draws give a mean many SE from
+    zero. The second half fails if the centring is not what makes C a martingale."""
+    from w2s.kernels import elicitation as K
+
+    C, p = _hit3(proto)
+    _, c = C.hit3_draws(p, 24, np.random.default_rng(5), 12000)
+    z = c.mean() / (c.std(ddof=1) / math.sqrt(c.size))
+    assert abs(z) < 4.0
+    monkeypatch.setattr(K, "_control_nodes", lambda deg: (np.zeros(0), np.zeros(0)))
+    _, c = C.hit3_draws(p, 24, np.random.default_rng(5), 12000)
+    z = c.mean() / (c.std(ddof=1) / math.sqrt(c.size))
+    assert abs(z) > 10.0
+
+
+def test_control_variate_reduces_the_variance_of_the_hitting_time():
+    """Var(tau) / Var(tau - C) measured 6.6 at D = 160 (2000 replicates); at 400 replicates the ratio's sampling
+    error is ~10%, so > 3 fails only if the weight or the martingale is wrong (an uncorrelated C makes it < 1)."""
+    C, p = _hit3()
+    tau, c = C.hit3_draws(p, 160, np.random.default_rng(7), 400)
+    assert tau.var() / (tau - c).var() > 3.0
+
+
+def test_control_rejects_bad_input():
+    C, p = _hit3()
+    D = 24
+    q = dict(p, delta=p["delta0"] / math.sqrt(D))
+    rng = np.random.default_rng(0)
+    for bad in ((0.0, 1.0), (1.0, 0.0, np.ones(5)), (0.0, 1.0, np.ones(1)), (0.0, 1.0, [1.0, np.nan]), "x"):
+        with pytest.raises(ValueError, match="control"):
+            C.hit_steps(q, D, rng, 10, 1000, control=bad)
+    # not the fused one-neuron chain (block = 0 runs the serial general chain): refused, not ignored
+    with pytest.raises(ValueError, match="control is available"):
+        gram_chain(C._uniform_start(D, rng, 4), p=1, steps=10, a=[1.0], record_steps=[0], rng=rng, reps=4,
+                   block=0, control=C.hit3_control(p, D), **C.chain_args(q, D))

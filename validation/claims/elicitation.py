@@ -378,14 +378,20 @@ for _proto, _p in _HIT_3.items():
                    "E[tau_hit] = K + c1 D_eff^-1/2 + O(1/D_eff), with K the mean explosion time of the escape SDE "
                    "d mu = (delta0 A mu^2 - delta0^2 Q0 mu / 2) d tau + delta0 sqrt(Q1) dW, mu(0) ~ N(0, 1) and c1 "
                    "the deterministic phase's correction (w2s.theory.elicitation.high_exponent_escape; "
-                   "docs/elicitation.md §2.9): D_eff^2 steps, against D_eff log D_eff at exponent 2."),
+                   "docs/elicitation.md §2.9): D_eff^2 steps, against D_eff log D_eff at exponent 2. Estimated "
+                   "by tau_hit - C with C the chain's exactly centred control martingale (E[C] = 0 at every D, "
+                   "certified as elicit.engine.control-martingale.mean-zero.*; docs/elicitation.md §3.3)."),
         source=SOURCE + " §2.9 (steps to alignment at information exponent >= 3)",
-        provenance=PROVENANCE + "; the escape SDE, K and c1 derived in docs/elicitation.md §2.9",
+        provenance=PROVENANCE + "; the escape SDE, K and c1 derived in docs/elicitation.md §2.9, the control §3.3",
         params=_p, predict=_hit3_predict, simulate=_hit3_simulate,
-        # The per-replicate sd of tau_hit is ~0.95 K (intrinsic: the start explains 5% of the variance), so K is
-        # resolved to ~2% (stat) and the declared falsifier is 20% of K. The ladder starts at D = 160: from D = 128
-        # the O(1/D) term's large coefficient (~30 against K = 0.75) left an O(1/D^2) curvature that the fit
-        # variants turned into a systematic error of 0.046 at one of four seeds (power 0.33).
+        # The per-replicate sd of tau_hit is ~0.95 K (intrinsic: the start explains 5% of the variance); the
+        # control C (the escape SDE's T'(mu) times the overlap's martingale increments) removes most of it: the
+        # variance of tau_hit - C is smaller by 6.6, 9.8, 14.6, 19.6 at D = 160, 320, 640, 1280 (measured, w2s;
+        # the ratio grows as the SDE becomes exact), at 1.55 times the cost a replicate. Replicates are therefore
+        # spent where they are cheap (D^2 steps each): 1600 ... 100 resolve K to ~1.3% (stat), better than the raw
+        # estimator's 8000 ... 600 at a quarter of the CPU time; the declared falsifier is 20% of K. The ladder
+        # starts at D = 160: from D = 128 the O(1/D) term's large coefficient (~30 against K = 0.75) left an
+        # O(1/D^2) curvature that the fit variants turned into a systematic error of 0.046 at one of four seeds.
         ladders={"fast": Ladder(d=(160, 320, 640, 1280), reps=(1600, 800, 300, 100)),
                  "full": Ladder(d=(160, 320, 640, 1280, 2560), reps=(1600, 800, 300, 100, 50))},
         components=("steps/D^2 - c1 D^-1/2",), falsifier=0.2, finite_size=1.0,
@@ -861,9 +867,11 @@ for _name, _p in _CONFIGS.items():
 # The control martingale of the exponent-3 hitting times (gram_chain(control=...)): E[C] = 0 at every D by
 # construction (each step's term is centred given the past; optional stopping at the hitting step). Certified where
 # it is used, with the claims' own weights and chains, at small D (cheap: D^2 steps a replicate): a control whose
-# centring were wrong would shift the certified E[tau_hit] by E[C]. Per-replicate sd of C is about 0.75 here; the
-# falsifier 0.04 (5% of K ~ 0.75, a quarter of the hitting claims' own 20% falsifier) is resolved about 6 times over
-# by 8000 + 6000 + 3000 replicates (fast), 99% power at z_crit ~ 4.2 needing SE <= 0.04 / 6.5.
+# centring were wrong would shift the certified E[tau_hit] by E[C]. The falsifier 0.04 is 5% of K ~ 0.76, a quarter
+# of the hitting claims' own 20% falsifier. 99% power at z_crit ~ 4.2 needs SE <= 0.04 / (4.2 + 2.33) = 0.0061:
+# 8000 + 6000 + 3000 replicates gave SE = 0.0066 (power 0.97, measured at two seeds), so the fast ladder spends
+# more where a replicate is cheap (D^2 steps each: the D = 24 rung is 16 times cheaper than D = 96): 16000 + 8000 +
+# 3000 replicates, SE ~ 0.0066 (17000 / 27000)^1/2 = 0.0052, for 1.2 times the cost.
 
 def _control_mean_simulate(p, D, rng, reps):
     return hit3_draws(p, D, rng, reps)[1][:, None]
@@ -881,7 +889,7 @@ for _proto, _p in _HIT_3.items():
         source=SOURCE + " §3.3 (control variate)",
         provenance="DERIVED (a stopped martingale; w2s.kernels.elicitation.gram_chain, docs/elicitation.md §3.3)",
         params=_p, predict=lambda p: [0.0], simulate=_control_mean_simulate,
-        ladders={"fast": Ladder(d=(24, 48, 96), reps=(8000, 6000, 3000)),
+        ladders={"fast": Ladder(d=(24, 48, 96), reps=(16000, 8000, 3000)),
                  "full": Ladder(d=(24, 48, 96, 192), reps=(16000, 12000, 6000, 2000))},
         components=("C",), scale=(1.0,), falsifier=0.04, finite_size=0.0,
         finite_size_reason="a stopped martingale: mean zero at every D", family="elicitation",
