@@ -214,3 +214,28 @@ def test_transformed_label_law_with_a_wrong_rate_is_rejected(run):
         return _sim(p, D, rng, reps) + np.log(D) / (2 * lam) - np.log(D) / (2 * np.sqrt(2) * lam)
 
     assert _verdict(_small(claim, "unnormalised-activation", share=8, simulate=wrong_rate), run) == "REJECTED"
+
+
+def test_an_uncentred_control_is_rejected(run):
+    """The control C of the exponent-3 hitting times without its Gauss-Hermite centring (the raw increments
+    w(m) F_k, whose conditional mean is the drift's share of the escape: E[C] ~ -0.5 to -0.7 against K = 0.76,
+    measured at D = 24 ... 320) must be REJECTED twice, end to end on an eighth of the replicates: by the
+    mean-zero claim that certifies C, and by the steps-to-alignment law that subtracts it."""
+    from w2s.kernels import elicitation as K
+
+    reg = builtin_registry()
+
+    def uncentred(sim):
+        def simulate(p, D, rng, reps, _sim=sim):
+            saved = K._control_nodes
+            K._control_nodes = lambda deg: (np.zeros(0), np.zeros(0))
+            try:
+                return _sim(p, D, rng, reps)
+            finally:
+                K._control_nodes = saved
+        return simulate
+
+    for cid in ("elicit.engine.control-martingale.mean-zero.sft.p3-raw", "elicit.steps-to-alignment.w2s.p3-raw"):
+        claim = reg[cid]
+        assert _verdict(_small(claim, "uncentred-control", share=8, simulate=uncentred(claim.simulate)),
+                        run) == "REJECTED"
